@@ -1,0 +1,216 @@
+"""The ``harbor`` command: set up the store, configure connections, sync, inspect runs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from gateway.engine.run import RunOptions, RunReport, build_connector, sync
+from gateway.errors import HarborError
+from gateway.plugins import available_connectors, connector_class
+from gateway.report import print_counts, print_problems, print_report, print_runs
+from gateway.secrets import secret_box
+from gateway.settings import get_settings
+from gateway.store.store import Store
+
+app = typer.Typer(help="Harbormaster: rosters and outcomes in, one canonical store, "
+                  "standards out.", no_args_is_help=True, pretty_exceptions_enable=False)
+connections_app = typer.Typer(help="Configure where data comes from.", no_args_is_help=True)
+app.add_typer(connections_app, name="connections")
+console = Console()
+
+EXIT_FAILED, EXIT_HELD = 1, 3
+
+
+def open_store(database_url: str | None = None) -> Store:
+    settings = get_settings()
+    return Store.open(database_url or settings.resolved_database_url, secret_box(settings))
+
+
+def _fail(exc: HarborError) -> typer.Exit:
+    console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def init() -> None:
+    """Create the database, or migrate it to the current schema."""
+    settings = get_settings()
+    try:
+        store = open_store()
+    except HarborError as exc:
+        raise _fail(exc) from None
+    store.close()
+    console.print(f"database ready: {settings.resolved_database_url}")
+
+
+def _parse_pairs(pairs: list[str], what: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{what} {pair!r} must look like key=value")
+        out[key.strip()] = value
+    return out
+
+
+@connections_app.command("add")
+def connections_add(
+    name: Annotated[str, typer.Argument(help="A short name, unique in the tenant.")],
+    connector: Annotated[str, typer.Option("--connector", "-c", help="Connector name.")],
+    tenant: Annotated[str, typer.Option(help="Tenant (district) slug.")] = "default",
+    setting: Annotated[list[str] | None, typer.Option(
+        "--set", help="Config value key=value (repeatable).")] = None,
+    secret: Annotated[list[str] | None, typer.Option(
+        "--secret", help="Secret key=value, stored encrypted (repeatable).")] = None,
+) -> None:
+    """Add a connection, e.g. ``harbor connections add sis -c oneroster-csv --set path=/x``."""
+    try:
+        cls = connector_class(connector)
+        config = _parse_pairs(setting or [], "--set")
+        secrets = _parse_pairs(secret or [], "--secret")
+        cls.from_mapping({**config, **secrets})  # validate before saving anything
+        bad = set(secrets) - cls.config_model.secret_fields()
+        if bad:
+            raise typer.BadParameter(f"{', '.join(sorted(bad))} is not a secret field of "
+                                     f"{connector}; pass it with --set")
+        with open_store() as store:
+            rec = store.add_connection(tenant, name, connector, config, secrets)
+    except HarborError as exc:
+        raise _fail(exc) from None
+    console.print(f"added connection {rec.label} ({connector})")
+
+
+@connections_app.command("list")
+def connections_list() -> None:
+    """List configured connections (secrets are never shown)."""
+    with open_store() as store:
+        rows = store.list_connections()
+    if not rows:
+        console.print("no connections yet; add one with `harbor connections add`. "
+                      f"Installed connectors: {', '.join(sorted(available_connectors()))}")
+        return
+    for c in rows:
+        secret = " (secrets set)" if c.has_secrets else ""
+        console.print(f"{c.label}  [dim]{c.connector}[/dim]  {json.dumps(dict(c.config))}"
+                      f"{secret}", highlight=False)
+
+
+@connections_app.command("check")
+def connections_check(name: str) -> None:
+    """Test a connection without changing anything."""
+    try:
+        with open_store() as store:
+            rec = store.connection(name)
+            result = asyncio.run(build_connector(store, rec).check())
+    except HarborError as exc:
+        raise _fail(exc) from None
+    mark = "[green]ok[/green]" if result.ok else "[red]failed[/red]"
+    console.print(f"{rec.label}: {mark}: {result.message}", highlight=False, soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def run_sync(store: Store, name: str, options: RunOptions, *, quiet: bool = False) -> RunReport:
+    rec = store.connection(name)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=quiet) as bar:
+        task = bar.add_task(f"sync {rec.label}", total=None, rows="")
+
+        def progress(stream: str, rows: int, units: tuple[int, int] | None) -> None:
+            done, total = units or (None, None)
+            bar.update(task, completed=done, total=total, rows=f"{stream}: {rows:,} rows")
+
+        return asyncio.run(sync(store, rec, options, progress=progress))
+
+
+@app.command("sync")
+def sync_command(
+    name: Annotated[str, typer.Argument(help="Connection name (or TENANT/NAME).")],
+    dry_run: Annotated[bool, typer.Option(help="Show what would change; write nothing.")] = False,
+    approve_deletions: Annotated[bool, typer.Option(
+        help="Apply a bulk pull even if it deletes more than the safeguard allows.")] = False,
+    max_delete_share: Annotated[float | None, typer.Option(
+        help="Safeguard threshold (0-1); default HARBOR_MAX_DELETE_SHARE or 0.2.")] = None,
+) -> None:
+    """Pull from a connection and apply the changes (one recorded run)."""
+    share = get_settings().max_delete_share if max_delete_share is None else max_delete_share
+    options = RunOptions(dry_run=dry_run, approve_deletions=approve_deletions,
+                         max_delete_share=share)
+    try:
+        with open_store() as store:
+            report = run_sync(store, name, options)
+    except HarborError as exc:
+        raise _fail(exc) from None
+    print_report(console, report)
+    if report.status == "failed":
+        raise typer.Exit(EXIT_FAILED)
+    if report.status == "held":
+        raise typer.Exit(EXIT_HELD)
+
+
+@app.command()
+def runs(
+    connection: Annotated[str | None, typer.Option(help="Only this connection.")] = None,
+    last: Annotated[bool, typer.Option(help="Details of the most recent run.")] = False,
+    limit: int = 20,
+) -> None:
+    """List recent runs, or show the last one in detail."""
+    try:
+        with open_store() as store:
+            rec = store.connection(connection) if connection else None
+            records = store.list_runs(connection=rec, limit=1 if last else limit)
+            if not last:
+                print_runs(console, records)
+                return
+            if not records:
+                console.print("no runs yet")
+                return
+            r = records[0]
+            print_runs(console, records)
+            print_counts(console, r.counts)
+            if r.message:
+                console.print(r.message, highlight=False, soft_wrap=True)
+            print_problems(console, store.run_problems(r.id), r.problem_count)
+    except HarborError as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def demo(
+    students: Annotated[int, typer.Option(help="Size of the sample district.")] = 600,
+    directory: Annotated[Path | None, typer.Option(
+        "--dir", help="Where to write the demo (default <data dir>/demo).")] = None,
+) -> None:
+    """Generate a sample district, sync it, apply a delta and show what changed."""
+    from gateway.demo import run_demo  # noqa: PLC0415 - generator only needed here
+
+    run_demo(console, students=students, directory=directory)
+
+
+bench_app = typer.Typer(help="Measure speed and memory.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    students: Annotated[int, typer.Option(help="District size in students.")] = 20_000,
+    database_url: Annotated[str | None, typer.Option(
+        help="Target database (default: a fresh SQLite file).")] = None,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder.")] = Path(".bench"),
+) -> None:
+    """Generate a district and time full ingest, no-change re-sync and a 1 % delta."""
+    from gateway.bench.ingest import run_ingest_bench  # noqa: PLC0415
+
+    run_ingest_bench(console, students=students, database_url=database_url, workdir=workdir)
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()

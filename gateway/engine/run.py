@@ -1,0 +1,247 @@
+"""A run: pull from one connection, validate and diff every stream, apply in one transaction.
+
+The whole run is one database transaction, so a failed, held or dry run leaves the store
+exactly as it was; the run record itself is written separately and always survives.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.abc import Batch, Checkpoint, Connector, Mode
+from gateway.clock import utcnow
+from gateway.engine.apply import Samples, StreamApply, StreamCounts, sample_ids
+from gateway.engine.validate import BatchCheck, Deferred, Problems, ref_columns
+from gateway.errors import (
+    ConfigError,
+    HarborError,
+    Problem,
+    SafeguardTripped,
+    SourceDataError,
+)
+from gateway.model.schema import STREAMS
+from gateway.plugins import connector_class, parse_config
+from gateway.store.store import ConnectionRecord, Store
+from gateway.store.sync import SyncSession
+
+__all__ = ["Progress", "RunOptions", "RunReport", "build_connector", "sync"]
+
+log = logging.getLogger("harbormaster.run")
+
+Progress = Callable[[str, int, tuple[int, int] | None], None]
+"""``progress(stream, rows_done_in_stream, (done, total) units of the whole pull)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    dry_run: bool = False
+    approve_deletions: bool = False
+    max_delete_share: float = 0.2
+
+
+@dataclass(slots=True)
+class StreamChange:
+    """One sample change for people to read: what a dry run would do to one record."""
+
+    stream: str
+    kind: str
+    sourced_id: str
+    changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RunReport:
+    run_id: int
+    connection: str
+    status: str = "running"
+    """running, succeeded, failed, held (safeguard) or dry_run."""
+    counts: dict[str, StreamCounts] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    problem_total: int = 0
+    message: str | None = None
+    version: int | None = None
+    seconds: float = 0.0
+    samples: list[StreamChange] = field(default_factory=list)
+
+    @property
+    def writes(self) -> int:
+        return sum(c.writes for c in self.counts.values())
+
+
+def build_connector(store: Store, connection: ConnectionRecord) -> Connector[Any]:
+    """The configured connector instance for ``connection``, secrets decrypted."""
+    cls = connector_class(connection.connector)
+    settings = {**connection.config, **store.connection_secrets(connection)}
+    return cls(parse_config(cls, settings))
+
+
+class _Run:
+    """State of one run while batches arrive."""
+
+    def __init__(self, session: SyncSession, version: int, options: RunOptions,
+                 progress: Progress | None) -> None:
+        self.session = session
+        self.version = version
+        self.options = options
+        self.progress = progress
+        self.now = utcnow()
+        self.problems = Problems()
+        self.deferred: dict[tuple[str, str], Deferred] = {}
+        self.active_ids: dict[str, set[str]] = {}
+        self.counts: dict[str, StreamCounts] = {}
+        self.samples: list[tuple[str, Samples]] = []
+        self.current: StreamApply | None = None
+        self.current_key: tuple[str, str] | None = None
+        self.rows_in_stream = 0
+        self.state: Mapping[str, Any] | None = None
+
+    def handle(self, item: Batch | Checkpoint) -> None:
+        if isinstance(item, Checkpoint):
+            self.state = item.state
+            return
+        key = (item.stream, item.source)
+        if self.current is None or self.current_key != key:
+            self._finish_current()
+            self.current = self._start(item)
+            self.current_key = key
+            self.rows_in_stream = 0
+        self.current.feed(item)
+        self.rows_in_stream += len(item.rows)
+        if self.progress:
+            self.progress(item.stream, self.rows_in_stream, item.progress)
+        if item.last:
+            self._finish_current()
+
+    def _start(self, batch: Batch) -> StreamApply:
+        if batch.stream not in STREAMS:
+            raise ConfigError(f"connector yielded unknown stream {batch.stream!r}")
+        refs: list[set[str] | None] = []
+        for _, col in ref_columns(batch.stream):
+            assert col.ref is not None
+            if col.ref == batch.stream or STREAMS_INDEX[col.ref] > STREAMS_INDEX[batch.stream]:
+                refs.append(None)  # checked when the whole pull is read
+            else:
+                refs.append(self._ids(col.ref))
+        deferred = self.deferred.setdefault((batch.stream, batch.source), Deferred())
+        check = BatchCheck(
+            stream=batch.stream, source=batch.source, tenant_id=self.session.tenant_id,
+            connection_id=self.session.connection_id, version=self.version, now=self.now,
+            bulk=batch.mode is Mode.BULK, refs=refs, problems=self.problems, deferred=deferred)
+        return StreamApply(
+            self.session, check, batch.mode, self.session.index(batch.stream),
+            write=not self.options.dry_run, max_delete_share=self.options.max_delete_share,
+            approve_deletions=self.options.approve_deletions)
+
+    def _ids(self, stream: str) -> set[str]:
+        ids = self.active_ids.get(stream)
+        if ids is None:
+            ids = self.active_ids[stream] = self.session.active_ids(stream)
+        return ids
+
+    def _finish_current(self) -> None:
+        if self.current is None:
+            return
+        apply, self.current = self.current, None
+        ids = apply.finish()
+        if apply.stream in REFERENCED:
+            self.active_ids[apply.stream] = ids
+        self.counts.setdefault(apply.stream, StreamCounts()).add(apply.counts)
+        self.samples.append((apply.stream, apply.samples))
+
+    def finish(self) -> None:
+        self._finish_current()
+        for (stream, source), deferred in self.deferred.items():
+            cols = STREAMS[stream].columns
+            for i, value, line in deferred.items:
+                col = cols[i]
+                assert col.ref is not None
+                if value not in self._ids(col.ref):
+                    self.problems.add(Problem(
+                        source, line, col.name,
+                        f"{value!r} is not the sourcedId of any active {col.ref} record; add "
+                        f"that record or correct the reference"))
+        if self.problems:
+            raise SourceDataError(
+                f"{self.problems.total:,} problem(s) in the source data; nothing was applied",
+                self.problems.kept, total=self.problems.total)
+
+    @property
+    def wrote(self) -> bool:
+        return not self.options.dry_run and any(c.writes for c in self.counts.values())
+
+    def changes(self) -> list[StreamChange]:
+        """The sample changes, with the fields an update changes (old -> new)."""
+        out: list[StreamChange] = []
+        for stream, samples in self.samples:
+            old = self.session.fetch(stream, sample_ids(samples))
+            names = ["sourcedId", "status", *STREAMS[stream].column_names, "metadata"]
+            for kind, ids in (("added", samples.added), ("updated", samples.updated),
+                              ("deleted", samples.deleted)):
+                for sid in ids:
+                    change = StreamChange(stream, kind, sid)
+                    new = samples.new_rows.get(sid)
+                    if kind == "updated" and new is not None and sid in old:
+                        values = (new[1], new[2], *new[8:])
+                        for name, value in zip(names, values, strict=True):
+                            if name != "status" and old[sid].get(name) != value:
+                                change.changed[name] = (old[sid].get(name), value)
+                    out.append(change)
+        return out
+
+
+STREAMS_INDEX = {name: i for i, name in enumerate(STREAMS)}
+REFERENCED = {c.ref for s in STREAMS.values() for c in s.columns if c.ref}
+
+
+async def sync(store: Store, connection: ConnectionRecord, options: RunOptions = RunOptions(),
+               *, progress: Progress | None = None,
+               connector: Connector[Any] | None = None) -> RunReport:
+    """Run one pull of ``connection`` and apply it (or, for a dry run, only report it).
+
+    Never raises for data or configuration problems: they end the run as ``failed`` or
+    ``held`` with a message and located problems in the returned report and run record.
+    """
+    started = time.perf_counter()
+    run_id = store.start_run(connection, dry_run=options.dry_run)
+    report = RunReport(run_id, connection.label)
+    run: _Run | None = None
+    try:
+        source = connector or build_connector(store, connection)
+        with store.sync_session(connection) as (session, version):
+            run = _Run(session, version, options, progress)
+            async for item in source.pull(connection.state):
+                run.handle(item)
+            run.finish()
+            report.counts = run.counts
+            if options.dry_run:
+                report.samples = run.changes()
+                report.status = "dry_run"
+            else:
+                store.commit_sync(session, version=version, wrote=run.wrote,
+                                  state=run.state if run.state is not None else connection.state)
+                report.status = "succeeded"
+                report.version = version if run.wrote else None
+    except SafeguardTripped as exc:
+        report.status, report.message = "held", str(exc.args[0])
+    except SourceDataError as exc:
+        report.status, report.message = "failed", str(exc.args[0])
+        report.problems, report.problem_total = exc.problems, exc.total
+    except HarborError as exc:
+        report.status, report.message = "failed", str(exc)
+    except Exception as exc:
+        log.exception("run %s of %s crashed", run_id, connection.label)
+        report.status, report.message = "failed", f"internal error: {exc!r} (see the log)"
+    finally:
+        if run is not None and not report.counts:
+            report.counts = run.counts
+        report.seconds = time.perf_counter() - started
+        store.finish_run(
+            run_id, status=report.status,
+            counts={k: v.as_dict() for k, v in report.counts.items()},
+            message=report.message, problems=report.problems,
+            problem_total=report.problem_total, version=report.version)
+    return report

@@ -1,0 +1,87 @@
+"""Rendering runs for people: counts tables, problems with locations, dry-run diffs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from gateway.engine.run import RunReport, StreamChange
+from gateway.errors import Problem
+from gateway.store.store import RunRecord
+
+__all__ = ["print_changes", "print_counts", "print_problems", "print_report", "print_runs"]
+
+STATUS_STYLE = {"succeeded": "green", "dry_run": "cyan", "held": "yellow", "failed": "red",
+                "running": "blue"}
+
+
+def print_counts(console: Console, counts: Mapping[str, Mapping[str, int]],
+                 title: str = "") -> None:
+    table = Table(title=title or None, title_justify="left")
+    table.add_column("stream")
+    for col in ("added", "updated", "unchanged", "deleted", "skipped"):
+        table.add_column(col, justify="right")
+    totals = dict.fromkeys(("added", "updated", "unchanged", "deleted", "skipped"), 0)
+    for stream, c in counts.items():
+        table.add_row(stream, *(f"{c.get(k, 0):,}" for k in totals))
+        for k in totals:
+            totals[k] += c.get(k, 0)
+    if len(counts) > 1:
+        table.add_row("[b]total[/b]", *(f"[b]{v:,}[/b]" for v in totals.values()))
+    console.print(table)
+
+
+def print_problems(console: Console, problems: Sequence[Problem], total: int) -> None:
+    for p in problems[:50]:
+        console.print(f"  [red]✗[/red] {p}", highlight=False, soft_wrap=True)
+    if total > min(len(problems), 50):
+        console.print(f"  ... and {total - min(len(problems), 50):,} more "
+                      f"(`harbor runs --last` lists up to 1,000)")
+
+
+def print_changes(console: Console, changes: Sequence[StreamChange]) -> None:
+    if not changes:
+        return
+    console.print("[b]examples of what would change[/b]")
+    for ch in changes:
+        sign = {"added": "[green]+[/green]", "updated": "[yellow]~[/yellow]",
+                "deleted": "[red]-[/red]"}[ch.kind]
+        detail = "; ".join(f"{k}: {old!r} → {new!r}" for k, (old, new) in ch.changed.items())
+        console.print(f"  {sign} {ch.stream} {ch.sourced_id}" + (f"  ({detail})" if detail
+                                                                   else ""), highlight=False)
+
+
+def print_report(console: Console, report: RunReport) -> None:
+    style = STATUS_STYLE.get(report.status, "white")
+    counts = {k: v.as_dict() for k, v in report.counts.items()}
+    if counts:
+        print_counts(console, counts)
+    if report.status == "succeeded":
+        outcome = f"{report.writes:,} record write(s)" + (
+            f", change version {report.version}" if report.version else "")
+    elif report.status == "dry_run":
+        outcome = f"dry run: would write {report.writes:,} record(s); nothing was written"
+    else:
+        outcome = "nothing was applied; the store is as it was"
+    console.print(f"run {report.run_id} of {report.connection}: [{style}]{report.status}"
+                  f"[/{style}] in {report.seconds:.1f} s; {outcome}")
+    if report.message:
+        console.print(report.message, highlight=False, soft_wrap=True)
+    print_problems(console, report.problems, report.problem_total)
+    print_changes(console, report.samples)
+
+
+def print_runs(console: Console, runs: Sequence[RunRecord]) -> None:
+    table = Table()
+    for col in ("run", "connection", "status", "started", "finished", "written", "problems"):
+        table.add_column(col)
+    for r in runs:
+        style = STATUS_STYLE.get(r.status, "white")
+        written = sum(c.get("added", 0) + c.get("updated", 0) + c.get("deleted", 0)
+                      for c in r.counts.values())
+        status = r.status + (" (dry)" if r.dry_run and r.status != "dry_run" else "")
+        table.add_row(str(r.id), r.connection, f"[{style}]{status}[/{style}]", r.started_at,
+                      r.finished_at or "", f"{written:,}", str(r.problem_count or ""))
+    console.print(table)

@@ -1,0 +1,97 @@
+"""SQLAlchemy tables: tenants, connections, runs, and one table per OneRoster stream.
+
+Stream tables are built from :mod:`gateway.model.schema`, so a column added there is a
+column here (and needs an Alembic migration). Payload values are stored as normalized text
+(ISO dates, ``true``/``false``, comma lists) exactly as the CSV binding spells them, which
+keeps bulk loads at COPY speed and comparisons of ISO timestamps correct.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from gateway.model.schema import STREAMS, Stream
+
+__all__ = ["connections", "metadata", "run_problems", "runs", "stream_tables", "tenants"]
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+tenants = sa.Table(
+    "tenants", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("last_version", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+connections = sa.Table(
+    "connections", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("tenant_id", sa.Integer, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("connector", sa.String(100), nullable=False),
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("secrets", sa.Text, nullable=True),
+    sa.Column("state", sa.JSON, nullable=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint("tenant_id", "name", name="uq_connections_tenant_name"),
+)
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("tenant_id", sa.Integer, sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("connection_id", sa.Integer, sa.ForeignKey("connections.id"), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("dry_run", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("started_at", sa.String(32), nullable=False),
+    sa.Column("finished_at", sa.String(32), nullable=True),
+    sa.Column("version", sa.BigInteger, nullable=True),
+    sa.Column("counts", sa.JSON, nullable=True),
+    sa.Column("message", sa.Text, nullable=True),
+    sa.Column("problem_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_runs_connection", "connection_id", "id"),
+)
+
+run_problems = sa.Table(
+    "run_problems", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("source", sa.String(300), nullable=False),
+    sa.Column("line", sa.Integer, nullable=True),
+    sa.Column("column", sa.String(100), nullable=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Index("ix_run_problems_run", "run_id"),
+)
+
+
+def _stream_table(stream: Stream) -> sa.Table:
+    payload = [sa.Column(c.db_name, sa.Text, nullable=True) for c in stream.columns]
+    return sa.Table(
+        stream.table, metadata,
+        # No foreign keys on the hot tables: they would be checked per row on every bulk
+        # load; the store is the only writer and scopes every statement by tenant.
+        sa.Column("tenant_id", sa.Integer, primary_key=True),
+        sa.Column("sourced_id", sa.String(255), primary_key=True),
+        sa.Column("status", sa.String(12), nullable=False),
+        sa.Column("date_last_modified", sa.String(32), nullable=False),
+        sa.Column("version", sa.BigInteger, nullable=False),
+        sa.Column("content_hash", sa.BigInteger, nullable=False),
+        sa.Column("connection_id", sa.Integer, nullable=False),
+        sa.Column("source_modified", sa.String(32), nullable=True),
+        *payload,
+        sa.Column("metadata", sa.Text, nullable=True),
+        sa.Index(f"ix_{stream.table}_version", "tenant_id", "version"),
+    )
+
+
+stream_tables: dict[str, sa.Table] = {name: _stream_table(s) for name, s in STREAMS.items()}

@@ -1,0 +1,222 @@
+"""OneRoster CSV into the store: bulk, delta, 1.1, tolerance of real exports, rejections."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from gateway.store.store import Store
+from tests.connectors.oneroster_csv.factories import small_district, user, write_export
+from tests.helpers import counts, csv_connection, record, run, snapshot
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    return write_export(tmp_path / "export", small_district())
+
+
+def test_bulk_load_then_unchanged_resync_writes_nothing(sqlite_store: Store,
+                                                        export: Path) -> None:
+    csv_connection(sqlite_store, export)
+    first = run(sqlite_store)
+    assert first.status == "succeeded", first.message
+    assert counts(first)["users"]["added"] == 8
+    assert counts(first)["enrollments"]["added"] == 9
+    second = run(sqlite_store)
+    assert second.status == "succeeded"
+    assert second.writes == 0
+    assert counts(second)["users"] == {"added": 0, "updated": 0, "unchanged": 8, "deleted": 0,
+                                       "skipped": 0}
+    assert second.version is None  # nothing written, no change version spent
+
+
+def test_bulk_soft_deletes_vanished_rows_and_revives_them(sqlite_store: Store,
+                                                          tmp_path: Path) -> None:
+    files = small_district(students=10)
+    path = write_export(tmp_path / "e", files)
+    csv_connection(sqlite_store, path)
+    first = run(sqlite_store)
+    gone = files["users"].pop(0)  # u1 leaves the district, with its enrollment
+    files["enrollments"] = [e for e in files["enrollments"] if e["userSourcedId"] != "u1"]
+    write_export(path, files)
+    second = run(sqlite_store)
+    assert second.status == "succeeded", second.message
+    assert counts(second)["users"]["deleted"] == 1
+    u1 = record(sqlite_store, "users", "u1")
+    assert u1["status"] == "tobedeleted"
+    assert u1["givenName"] == "Given1"  # content kept: soft delete only
+    assert u1["dateLastModified"] > record(sqlite_store, "users", "u2")["dateLastModified"]
+    assert second.version is not None and first.version is not None
+    assert second.version > first.version
+    files["users"].insert(0, gone)
+    write_export(path, files)
+    third = run(sqlite_store)
+    assert counts(third)["users"]["updated"] == 1
+    assert record(sqlite_store, "users", "u1")["status"] == "active"
+
+
+def test_delta_applies_only_listed_rows(sqlite_store: Store, tmp_path: Path,
+                                        export: Path) -> None:
+    csv_connection(sqlite_store, export)
+    run(sqlite_store)
+    delta = write_export(export, {
+        "users": [
+            {**user("u2", "Given2", "Renamed"), "status": "active",
+             "dateLastModified": "2026-11-20T02:00:00.000Z", "primaryOrgSourcedId": "s1"},
+            {**user("u99", "New", "Student"), "status": "active",
+             "dateLastModified": "2026-11-20T02:00:00Z"},
+            {"sourcedId": "u3", "status": "tobedeleted",
+             "dateLastModified": "2026-11-20T02:00:00.000Z"},
+            {"sourcedId": "nobody", "status": "tobedeleted",
+             "dateLastModified": "2026-11-20T02:00:00.000Z"},
+        ],
+    }, modes={"users": "delta"})
+    report = run(sqlite_store)
+    assert report.status == "succeeded", (report.message, report.problems)
+    assert counts(report)["users"] == {"added": 1, "updated": 1, "unchanged": 0, "deleted": 1,
+                                       "skipped": 1}
+    assert record(sqlite_store, "users", "u2")["familyName"] == "Renamed"
+    assert record(sqlite_store, "users", "u3")["status"] == "tobedeleted"
+    assert record(sqlite_store, "users", "u3")["givenName"] == "Given3"
+    assert record(sqlite_store, "users", "u4")["status"] == "active"  # untouched
+    assert record(sqlite_store, "enrollments", "e1")["status"] == "active"
+    assert delta.exists()
+
+
+def test_real_world_tolerances(sqlite_store: Store, tmp_path: Path) -> None:
+    """BOM, CRLF, quoted newlines, header case, shuffled and missing optional columns,
+    trailing fields dropped, enum case, metadata columns."""
+    path = write_export(tmp_path / "e", small_district())
+    users = path / "users.csv"
+    users.write_bytes(
+        b"\xef\xbb\xbfSOURCEDID,givenname,familyName,enabledUser,username,status,"
+        b"dateLastModified,metadata.homeroom,email\r\n"
+        + b"".join(f"u{i},Given{i},Family{i},TRUE,u{i},,,H{i},\r\n".encode() for i in
+                   range(1, 7))
+        + b't1,"Tess\r\nMarie",Teacher,true,t1,,\r\n'
+        + b"t2,Tom,Teacher,true,t2,,,,\r\n"
+    )
+    csv_connection(sqlite_store, path)
+    report = run(sqlite_store)
+    assert report.status == "succeeded", (report.message, report.problems)
+    t1 = record(sqlite_store, "users", "t1")
+    assert t1["givenName"] == "Tess\r\nMarie"
+    assert t1["enabledUser"] == "true"
+    assert json.loads(record(sqlite_store, "users", "u1")["metadata"]) == {"homeroom": "H1"}
+    assert record(sqlite_store, "users", "u1")["email"] is None
+
+
+def test_oneroster_11_export_maps_onto_12(sqlite_store: Store, tmp_path: Path) -> None:
+    files = small_district()
+    for u in files["users"]:
+        del u["primaryOrgSourcedId"]
+        u["orgSourcedIds"] = "s1,s2" if u["sourcedId"] == "t1" else "s1"
+        u["role"] = "teacher" if u["sourcedId"].startswith("t") else "student"
+    files["users"].append({**user("a1", "Ann", "Admin"), "orgSourcedIds": "d1",
+                           "role": "administrator"})
+    files["categories"] = [{"sourcedId": "cat1", "title": "Homework"}]
+    files["lineItems"] = [{"sourcedId": "li1", "title": "Quiz 1", "assignDate": "2026-09-01",
+                           "dueDate": "2026-09-08", "classSourcedId": "k1",
+                           "categorySourcedId": "cat1", "gradingPeriodSourcedId": "y1",
+                           "resultValueMin": "0", "resultValueMax": "100"}]
+    files["results"] = [{"sourcedId": "r1", "lineItemSourcedId": "li1",
+                         "studentSourcedId": "u1", "scoreStatus": "fully graded",
+                         "score": "93.5", "scoreDate": "2026-09-09"}]
+    path = write_export(tmp_path / "e11", files, version="1.1")
+    csv_connection(sqlite_store, path)
+    report = run(sqlite_store)
+    assert report.status == "succeeded", (report.message, report.problems)
+    assert counts(report)["roles"]["added"] == 10  # t1 has two orgs
+    t1 = record(sqlite_store, "users", "t1")
+    assert t1["primaryOrgSourcedId"] == "s1"
+    assert json.loads(t1["metadata"]) == {"orgSourcedIds": "s1,s2", "role": "teacher"}
+    assert record(sqlite_store, "roles", "t1:s2")["roleType"] == "secondary"
+    assert record(sqlite_store, "roles", "a1:d1")["role"] == "districtAdministrator"
+    li = record(sqlite_store, "lineItems", "li1")
+    assert li["academicSessionSourcedId"] == "y1"
+    assert li["schoolSourcedId"] == "s1"  # filled from the class
+    assert record(sqlite_store, "results", "r1")["score"] == "93.5"
+
+
+def test_zip_exports_with_and_without_a_top_folder(sqlite_store: Store, tmp_path: Path,
+                                                   export: Path) -> None:
+    flat = tmp_path / "flat.zip"
+    nested = tmp_path / "nested.zip"
+    with zipfile.ZipFile(flat, "w") as z, zipfile.ZipFile(nested, "w") as n:
+        for f in export.iterdir():
+            z.write(f, f.name)
+            n.write(f, f"oneroster_export/{f.name}")
+    csv_connection(sqlite_store, flat, name="flat")
+    csv_connection(sqlite_store, nested, name="nested", tenant="other")
+    assert run(sqlite_store, "district/flat").status == "succeeded"
+    report = run(sqlite_store, "other/nested")
+    assert report.status == "succeeded", report.message
+    assert counts(report)["users"]["added"] == 8
+
+
+def test_inbox_applies_exports_in_order_and_remembers(sqlite_store: Store,
+                                                      tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    files = small_district()
+    write_export(inbox / "2026-11-01T0200", files)
+    write_export(inbox / "2026-11-02T0200", {"users": [
+        {**user("u1", "Given1", "Changed"), "status": "active",
+         "dateLastModified": "2026-11-02T02:00:00.000Z"}]}, modes={"users": "delta"})
+    csv_connection(sqlite_store, inbox)
+    report = run(sqlite_store)
+    assert report.status == "succeeded", (report.message, report.problems)
+    assert counts(report)["users"] == {"added": 8, "updated": 1, "unchanged": 0, "deleted": 0,
+                                       "skipped": 0}
+    assert sqlite_store.connection("district/sis").state == {"last_export": "2026-11-02T0200"}
+    assert run(sqlite_store).counts == {}  # nothing new in the inbox
+
+
+def test_dry_run_reports_changes_and_writes_nothing(sqlite_store: Store,
+                                                    export: Path) -> None:
+    csv_connection(sqlite_store, export)
+    run(sqlite_store)
+    before = snapshot(sqlite_store)
+    files = small_district()
+    files["users"][1]["familyName"] = "Renamed"
+    files["users"].pop(0)
+    files["enrollments"].pop(0)
+    write_export(export, files)
+    report = run(sqlite_store, dry_run=True)
+    assert report.status == "dry_run"
+    assert counts(report)["users"]["updated"] == 1
+    assert counts(report)["users"]["deleted"] == 1
+    change = next(c for c in report.samples if c.kind == "updated")
+    assert change.changed == {"familyName": ("Family2", "Renamed")}
+    assert snapshot(sqlite_store) == before
+
+
+def test_runs_are_recorded_with_counts_and_problems(sqlite_store: Store,
+                                                    export: Path) -> None:
+    csv_connection(sqlite_store, export)
+    run(sqlite_store)
+    (export / "users.csv").write_text("sourcedId,givenName\nu1,Ada\n")
+    failed = run(sqlite_store)
+    runs = sqlite_store.list_runs()
+    assert [r.status for r in runs] == ["failed", "succeeded"]
+    assert runs[1].counts["users"]["added"] == 8
+    assert runs[0].problem_count == len(failed.problems) > 0
+    problems = sqlite_store.run_problems(runs[0].id)
+    assert {p.column for p in problems} >= {"familyName", "username", "enabledUser"}
+
+
+def test_copying_an_export_elsewhere_keeps_rows_identical(sqlite_store: Store,
+                                                          tmp_path: Path,
+                                                          export: Path) -> None:
+    csv_connection(sqlite_store, export)
+    run(sqlite_store)
+    moved = tmp_path / "moved"
+    shutil.copytree(export, moved)
+    sqlite_store.add_connection("district", "moved", "oneroster-csv", {"path": str(moved)}, {})
+    report = run(sqlite_store, "district/moved")
+    # Same sourcedIds from another connection: taken over as updates, never duplicated.
+    assert report.status == "succeeded"
+    assert sum(c.added for c in report.counts.values()) == 0

@@ -1,0 +1,45 @@
+"""Plain functions the tests share: add a CSV connection, sync it, read the store."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from gateway.engine.run import RunOptions, RunReport, sync
+from gateway.store.store import Store
+
+
+def csv_connection(store: Store, path: Path, *, tenant: str = "district",
+                   name: str = "sis") -> None:
+    store.add_connection(tenant, name, "oneroster-csv", {"path": str(path)}, {})
+
+
+def run(store: Store, name: str = "district/sis", **options: Any) -> RunReport:
+    return asyncio.run(sync(store, store.connection(name), RunOptions(**options)))
+
+
+def counts(report: RunReport) -> dict[str, dict[str, int]]:
+    return {k: v.as_dict() for k, v in report.counts.items()}
+
+
+def record(store: Store, stream: str, sid: str, tenant: str = "district") -> dict[str, Any]:
+    rec = store.record(store.tenant(tenant).id, stream, sid)
+    assert rec is not None, f"{stream} {sid} not in store"
+    return rec
+
+
+def snapshot(store: Store, tenant: str = "district") -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every stream of the tenant, for before/after comparisons."""
+    import sqlalchemy as sa
+
+    from gateway.store.tables import stream_tables
+
+    tid = store.tenant(tenant).id
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    with store.engine.connect() as conn:
+        for name, table in stream_tables.items():
+            rows = conn.execute(sa.select(table).where(table.c.tenant_id == tid)
+                                .order_by(table.c.sourced_id)).all()
+            out[name] = [tuple(r) for r in rows]
+    return out
