@@ -14,7 +14,7 @@ from gateway.store.sync import StreamIndex, SyncSession
 __all__ = ["Samples", "StreamApply", "StreamCounts"]
 
 FLUSH_ROWS = 20_000
-SAMPLE_SIZE = 5
+SAMPLE_SIZE = 3
 
 # Markers that replace an index entry's hash once the pull has produced that sourcedId.
 _SEEN_ACTIVE: Any = object()

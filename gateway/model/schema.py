@@ -246,8 +246,10 @@ _STREAMS: tuple[Stream, ...] = (
     Stream("lineItems", "gradebook", (
         _c("title", req=True),
         _c("description"),
-        _c("assignDate", "date", req=True),
-        _c("dueDate", "date", req=True),
+        # Date in the CSV binding, date-time in REST; stored as date-time (a CSV date
+        # becomes midnight UTC) so REST sources keep the time of day.
+        _c("assignDate", "datetime", req=True),
+        _c("dueDate", "datetime", req=True),
         _c("classSourcedId", "ref", req=True, ref="classes"),
         _c("categorySourcedId", "ref", req=True, ref="categories"),
         _c("academicSessionSourcedId", "ref", req=True, ref="academicSessions"),

@@ -504,7 +504,7 @@ def upgrade() -> None:
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('connection_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('dry_run', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('dry_run', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('started_at', sa.String(length=32), nullable=False),
     sa.Column('finished_at', sa.String(length=32), nullable=True),
     sa.Column('version', sa.BigInteger(), nullable=True),

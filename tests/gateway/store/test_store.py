@@ -1,0 +1,119 @@
+"""The store suite: every test runs on SQLite and on PostgreSQL (the ``store`` fixture)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from gateway.store import db
+from gateway.store.store import Store
+from gateway.store.tables import connections, metadata
+from tests.connectors.oneroster_csv.factories import small_district, user, write_export
+from tests.helpers import counts, csv_connection, record, run, snapshot
+
+
+def test_migrations_reach_head_and_match_the_tables(store: Store) -> None:
+    assert db.current_revision(store.engine) == db.head_revision()
+    inspector = sa.inspect(store.engine)
+    for table in metadata.sorted_tables:
+        live = {c["name"] for c in inspector.get_columns(table.name)}
+        assert live == {c.name for c in table.columns}, table.name
+    store.migrate()  # idempotent
+
+
+def test_load_diff_and_soft_delete(store: Store, tmp_path: Path) -> None:
+    files = small_district(students=30)
+    path = write_export(tmp_path / "e", files)
+    csv_connection(store, path)
+    first = run(store)
+    assert first.status == "succeeded", (first.message, first.problems)
+    assert counts(first)["enrollments"]["added"] == 33
+    assert run(store).writes == 0
+    files["users"][0]["familyName"] = "Changed"
+    files["users"].pop()  # t2
+    files["enrollments"] = [e for e in files["enrollments"] if e["userSourcedId"] != "t2"]
+    write_export(path, files)
+    third = run(store)
+    assert third.status == "succeeded", third.message
+    assert counts(third)["users"] == {"added": 0, "updated": 1, "unchanged": 30, "deleted": 1,
+                                      "skipped": 0}
+    assert record(store, "users", "u1")["familyName"] == "Changed"
+    assert record(store, "users", "t2")["status"] == "tobedeleted"
+
+
+def test_change_feed_lists_what_changed_since_a_version(store: Store, tmp_path: Path) -> None:
+    files = small_district()
+    path = write_export(tmp_path / "e", files)
+    csv_connection(store, path)
+    first = run(store)
+    assert first.version is not None
+    write_export(path, {"users": [{**user("u1", "Given1", "Moved"), "status": "active",
+                                   "dateLastModified": "2026-11-20T00:00:00Z"}]},
+                 modes={"users": "delta"})
+    second = run(store)
+    tenant = store.tenant("district")
+    changes = store.changes_since(tenant.id, "users", first.version)
+    assert [c["sourcedId"] for c in changes] == ["u1"]
+    assert changes[0]["version"] == second.version
+    assert store.changes_since(tenant.id, "users", 0, limit=3)[0]["version"] == first.version
+    assert store.changes_since(tenant.id, "orgs", first.version) == []
+
+
+def test_tenants_are_isolated(store: Store, tmp_path: Path) -> None:
+    a = write_export(tmp_path / "a", small_district())
+    files = small_district()
+    files["users"][0]["givenName"] = "Other"
+    b = write_export(tmp_path / "b", files)
+    csv_connection(store, a, tenant="alpha")
+    csv_connection(store, b, tenant="beta")
+    assert run(store, "alpha/sis").status == "succeeded"
+    assert run(store, "beta/sis").status == "succeeded"
+    assert record(store, "users", "u1", tenant="alpha")["givenName"] == "Given1"
+    assert record(store, "users", "u1", tenant="beta")["givenName"] == "Other"
+    # A truncated export in one tenant never touches the other.
+    write_export(b, {k: v for k, v in files.items()}, modes={})
+    (b / "users.csv").write_text("sourcedId,givenName\n")
+    assert run(store, "beta/sis").status == "failed"
+    assert record(store, "users", "u1", tenant="alpha")["status"] == "active"
+
+
+def test_failed_run_rolls_back_everything(store: Store, tmp_path: Path) -> None:
+    files = small_district()
+    path = write_export(tmp_path / "e", files)
+    csv_connection(store, path)
+    run(store)
+    before = snapshot(store)
+    files["users"][0]["familyName"] = "Changed"  # valid change in an early stream ...
+    files["enrollments"][0]["role"] = "pupil"  # ... and an error in a later one
+    write_export(path, files)
+    report = run(store)
+    assert report.status == "failed"
+    assert snapshot(store) == before
+
+
+def test_secrets_are_encrypted_at_rest_and_never_listed(store: Store) -> None:
+    store.add_connection("district", "vendor", "oneroster-csv", {"path": "/nowhere"},
+                         {"client_secret": "s3cr3t-value"})
+    with store.engine.connect() as conn:
+        raw = conn.execute(sa.select(connections.c.secrets, connections.c.config)).one()
+    assert "s3cr3t-value" not in str(raw)
+    rec = store.connection("district/vendor")
+    assert rec.has_secrets
+    assert "s3cr3t-value" not in repr(rec)
+    assert store.connection_secrets(rec) == {"client_secret": "s3cr3t-value"}
+
+
+def test_large_batches_cross_flush_boundaries(store: Store, tmp_path: Path) -> None:
+    files = small_district(students=25_000)
+    path = write_export(tmp_path / "e", files)
+    csv_connection(store, path)
+    report = run(store)
+    assert report.status == "succeeded", report.message
+    assert counts(report)["enrollments"]["added"] == 25_003
+    for u in files["users"][::100]:
+        u["email"] = "changed@example.org"
+    write_export(path, files)
+    again = run(store)
+    assert counts(again)["users"]["updated"] == 251
+    assert store.count(store.tenant("district").id, "users") == 25_002
