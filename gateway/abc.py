@@ -31,9 +31,10 @@ __all__ = [
     "WriteBack",
 ]
 
-Row = tuple[str | None, ...]
+Row = Sequence[str]
 """``(sourcedId, status, dateLastModified, *stream columns, metadata)``, values as the
-source spelled them (the engine normalizes); ``metadata`` is a JSON object text or None."""
+source spelled them ("" when empty; the engine normalizes); ``metadata`` is a JSON object
+text or "". A tuple, or a list the engine may keep."""
 
 
 class ConnectorKind(enum.StrEnum):
@@ -63,7 +64,8 @@ class Batch:
     stream: str
     mode: Mode
     source: str
-    """Where the rows came from, as a person would name it: ``users.csv``, ``export.zip:users.csv``."""
+    """Where the rows came from, as a person would name it: ``users.csv``,
+    ``export.zip:users.csv``."""
     rows: Sequence[Row]
     lines: Sequence[int]
     """Physical line (or record position) of each row in ``source``, for error messages."""
@@ -142,7 +144,7 @@ class Connector(abc.ABC, Generic[C]):
     def from_mapping(cls, config: Mapping[str, Any]) -> Connector[C]:
         """Build from plain settings; raises :class:`~gateway.errors.ConfigError` naming the
         bad field when the settings do not fit ``config_model``."""
-        from gateway.plugins import parse_config  # noqa: PLC0415 - avoids an import cycle
+        from gateway.plugins import parse_config
 
         return cls(parse_config(cls, config))  # type: ignore[arg-type]
 

@@ -137,7 +137,6 @@ class Export:
         return None
 
     def manifest(self) -> Manifest:
-        label = self.label("manifest.csv")
         if not self.has("manifest.csv"):
             raise SourceDataError(f"{self.path}: no manifest.csv", [Problem(
                 self.name, None, None,
@@ -148,7 +147,7 @@ class Export:
         problems: list[Problem] = []
         with self.open_csv("manifest.csv") as (reader, label):
             for row in reader:
-                if not row or reader.line_num == 1 and row[0].strip().lower() == "propertyname":
+                if not row or (reader.line_num == 1 and row[0].strip().lower() == "propertyname"):
                     continue
                 if len(row) < 2:
                     problems.append(Problem(label, reader.line_num, None,

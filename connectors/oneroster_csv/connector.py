@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 
 from gateway.abc import (
     Batch,
-    CheckResult,
     Checkpoint,
+    CheckResult,
     Connector,
     ConnectorConfig,
     ConnectorKind,
@@ -183,15 +183,15 @@ class _ExportReader:
 
     def _remember(self, stream: str, rows: list[Row]) -> None:
         if stream == "orgs":
-            self.org_types.update((r[0], r[4]) for r in rows)  # type: ignore[misc]
+            self.org_types.update((r[0], r[4]) for r in rows)
 
     def _convert_11(self, stream: str, rows: list[Row], roles: list[Row],
-                    roles_lines: list[int], lines: list[int]) -> list[Row]:
+                    roles_lines: list[int], lines: Sequence[int]) -> list[Row]:
         if stream == "orgs":
             self._remember(stream, rows)
         elif stream == "classes":
             school = 3 + STREAMS["classes"].column_names.index("schoolSourcedId")
-            self.class_schools.update((r[0], r[school]) for r in rows)  # type: ignore[misc]
+            self.class_schools.update((r[0], r[school]) for r in rows)
         elif stream == "lineItems":
             cls = 3 + STREAMS["lineItems"].column_names.index("classSourcedId")
             school = 3 + STREAMS["lineItems"].column_names.index("schoolSourcedId")

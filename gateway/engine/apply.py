@@ -11,7 +11,7 @@ from gateway.engine.validate import BatchCheck, checker
 from gateway.errors import Problem, SafeguardTripped
 from gateway.store.sync import StreamIndex, SyncSession
 
-__all__ = ["Samples", "StreamApply", "StreamCounts"]
+__all__ = ["Samples", "StreamApply", "StreamCounts", "StreamResult"]
 
 FLUSH_ROWS = 20_000
 SAMPLE_SIZE = 3
@@ -59,73 +59,106 @@ class Samples:
     new_rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
 
-class StreamApply:
-    """Validates, diffs and writes the batches of one stream from one source."""
+@dataclass(frozen=True, slots=True)
+class StreamResult:
+    """How a finished stream changed the set of active sourcedIds (for later references)."""
 
-    def __init__(self, session: SyncSession, check: BatchCheck, mode: Mode, index: StreamIndex,
-                 *, write: bool, max_delete_share: float, approve_deletions: bool) -> None:
+    active_ids: set[str] | None
+    """Bulk: every active sourcedId of the stream now."""
+    activated: set[str] = field(default_factory=set)
+    """Delta: sourcedIds that became active (added or revived)."""
+    deactivated: set[str] = field(default_factory=set)
+    """Delta: sourcedIds that became ``tobedeleted``."""
+
+
+class StreamApply:
+    """Validates, diffs and writes the batches of one stream from one source.
+
+    Bulk streams load the stream's whole index (they must find what vanished); delta
+    streams look up only the sourcedIds they carry, so a small delta stays small.
+    """
+
+    def __init__(self, session: SyncSession, check: BatchCheck, mode: Mode, *, write: bool,
+                 max_delete_share: float, approve_deletions: bool) -> None:
         self.session = session
         self.check = check
         self.stream = check.stream
         self.mode = mode
-        self.index = index
+        self.index = session.index(self.stream) if mode is Mode.BULK else StreamIndex()
         self.write = write
         self.max_delete_share = max_delete_share
         self.approve_deletions = approve_deletions
-        self.active_before = len(index.active)
+        self.active_before = len(self.index.active)
         self.counts = StreamCounts()
         self.samples = Samples()
-        self._inserts: list[tuple[Any, ...]] = []
         self._updates: list[tuple[Any, ...]] = []
         self._deletes: list[str] = []
+        self._activated: set[str] = set()
+        self._deactivated: set[str] = set()
         self._check_rows = checker(self.stream)
+        # A first load into an empty table (a new install): no indexes until the end.
+        self._unindexed = (mode is Mode.BULK and write and not self.index.active
+                           and not self.index.deleted and session.is_empty(self.stream))
+        if self._unindexed:
+            session.drop_indexes(self.stream)
+        check.active = self.index.active
+        check.deleted = self.index.deleted
+        check.seen = _SEEN_ACTIVE
 
     @property
     def failing(self) -> bool:
         return bool(self.check.problems)
 
     def feed(self, batch: Batch) -> None:
-        rows = self._check_rows(batch.rows, batch.lines, self.check)
-        if len(rows) != len(batch.rows) or self.failing:
+        check, active, deleted = self.check, self.index.active, self.index.deleted
+        if self.mode is Mode.DELTA:
+            unknown = [r[0] for r in batch.rows if r[0] not in active and r[0] not in deleted]
+            part = self.session.lookup(self.stream, unknown)
+            active.update(part.active)
+            deleted.update(part.deleted)
+            self.index.foreign |= part.foreign
+        before = len(check.inserts)
+        rows = self._check_rows(batch.rows, batch.lines, check)
+        if self.failing:
             # Invalid rows are already reported; keep diffing the valid ones so the run
             # reports every problem, but nothing is written once the run is failing.
             self.write = False
-        active, deleted = self.index.active, self.index.deleted
-        if self.check.invalid_ids:
-            for sid in self.check.invalid_ids:
-                if active.get(sid) is not _SEEN_DELETED:
-                    active[sid] = _SEEN_ACTIVE
-            self.check.invalid_ids.clear()
+        for sid in check.invalid_ids:
+            if active.get(sid) is not _SEEN_DELETED:
+                active[sid] = _SEEN_ACTIVE
+        check.invalid_ids.clear()
         counts, samples = self.counts, self.samples
-        inserts, updates, deletes = self._inserts, self._updates, self._deletes
+        counts.unchanged += check.unchanged
+        counts.added += len(check.inserts) - before
+        check.unchanged = 0
+        if self.mode is Mode.DELTA:
+            self._activated.update(r[1] for r in check.inserts[before:])
+        for row in check.inserts[before:before + SAMPLE_SIZE - len(samples.added)]:
+            _sample(samples.added, samples, row[1], row)
+        # What the checker could not settle alone: updates, revivals, deletions, duplicates.
+        updates, deletes = self._updates, self._deletes
         for row in rows:
             sid, status, h = row[1], row[2], row[5]
             prev = active.get(sid)
             if prev is _SEEN_ACTIVE or prev is _SEEN_DELETED:
-                self._duplicate(sid, batch, row)
+                self._duplicate(sid, batch)
                 continue
             if status == "active":
                 active[sid] = _SEEN_ACTIVE
-                if prev is None:
-                    if sid in deleted:  # back from tobedeleted
-                        del deleted[sid]
-                        updates.append(row)
-                        counts.updated += 1
-                        _sample(samples.updated, samples, sid, row)
-                    else:
-                        inserts.append(row)
-                        counts.added += 1
-                        _sample(samples.added, samples, sid, row)
+                if prev is None:  # back from tobedeleted (new rows never get here)
+                    del deleted[sid]
+                    self._activated.add(sid)
                 elif prev == h:
                     counts.unchanged += 1
-                else:
-                    updates.append(row)
-                    counts.updated += 1
-                    _sample(samples.updated, samples, sid, row)
-            else:  # a delta (or bulk) row saying tobedeleted
+                    continue
+                updates.append(row)
+                counts.updated += 1
+                _sample(samples.updated, samples, sid, row)
+            else:
                 active[sid] = _SEEN_DELETED
                 if prev is not None:
                     deletes.append(sid)
+                    self._deactivated.add(sid)
                     counts.deleted += 1
                     _sample(samples.deleted, samples, sid, row)
                 elif sid in deleted:
@@ -133,10 +166,10 @@ class StreamApply:
                     counts.unchanged += 1
                 else:
                     counts.skipped += 1
-        if len(inserts) + len(updates) + len(deletes) >= FLUSH_ROWS:
+        if len(check.inserts) + len(updates) + len(deletes) >= FLUSH_ROWS:
             self._flush()
 
-    def _duplicate(self, sid: str, batch: Batch, row: tuple[Any, ...]) -> None:
+    def _duplicate(self, sid: str, batch: Batch) -> None:
         line = next((ln for r, ln in zip(batch.rows, batch.lines, strict=True) if r[0] == sid),
                     None)
         self.check.problems.add(Problem(
@@ -148,16 +181,16 @@ class StreamApply:
 
     def _flush(self) -> None:
         if self.write:
-            self.session.insert(self.stream, self._inserts)
+            self.session.insert(self.stream, self.check.inserts)
             self.session.update(self.stream, self._updates)
             self.session.soft_delete(self.stream, self._deletes, now=self.check.now,
                                      version=self.check.version)
-        self._inserts.clear()
+        self.check.inserts.clear()
         self._updates.clear()
         self._deletes.clear()
 
-    def finish(self) -> set[str]:
-        """Apply what is left (bulk: soft-delete what vanished) and return the active ids."""
+    def finish(self) -> StreamResult:
+        """Apply what is left (bulk: soft-delete what vanished) and say what is active now."""
         active, foreign = self.index.active, self.index.foreign
         if self.mode is Mode.BULK:
             vanished = [sid for sid, v in active.items() if type(v) is int and sid not in foreign]
@@ -165,13 +198,17 @@ class StreamApply:
             self._deletes.extend(vanished)
             self.counts.deleted += len(vanished)
             self.samples.deleted.extend(vanished[: SAMPLE_SIZE - len(self.samples.deleted)])
-            ids = {sid for sid, v in active.items()
-                   if v is _SEEN_ACTIVE or (type(v) is int and sid in foreign)}
+            result = StreamResult({sid for sid, v in active.items()
+                                   if v is _SEEN_ACTIVE or (type(v) is int and sid in foreign)})
         else:
-            ids = {sid for sid, v in active.items() if v is _SEEN_ACTIVE or type(v) is int}
+            result = StreamResult(None, self._activated, self._deactivated)
         self._flush()
+        if self._unindexed:
+            self.session.create_indexes(self.stream)
+            self._unindexed = False
         self.index = StreamIndex()  # free the memory before the next stream
-        return ids
+        self.check.active, self.check.deleted = {}, {}
+        return result
 
     def _guard(self, would_delete: int) -> None:
         if not would_delete or self.approve_deletions or self.failing:

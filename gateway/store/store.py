@@ -166,7 +166,9 @@ class Store:
             result = conn.execute(runs.insert().values(
                 tenant_id=connection.tenant_id, connection_id=connection.id, status="running",
                 dry_run=dry_run, started_at=utcnow()))
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_run(self, run_id: int, *, status: str, counts: Mapping[str, Mapping[str, int]],
                    message: str | None, problems: Sequence[Problem], problem_total: int,

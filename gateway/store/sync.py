@@ -66,6 +66,7 @@ class SyncSession:
     # reads -------------------------------------------------------------------------------
 
     def _select(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        """Rows of a query as an iterator, in constant memory on both backends."""
         if self.dialect == "postgresql":
             cur = self._raw.cursor(name="harbor_scan")  # server side: constant memory
             cur.itersize = FETCH_CHUNK
@@ -74,24 +75,49 @@ class SyncSession:
             cur = self._raw.cursor()
             cur.execute(sql, params)
         try:
-            while chunk := cur.fetchmany(FETCH_CHUNK):
-                yield from chunk
+            yield from cur
         finally:
             cur.close()
 
     def index(self, stream: str) -> StreamIndex:
-        """Load the hashes of every row of ``stream`` for this tenant."""
+        """Load the hashes of every row of ``stream`` for this tenant (for bulk pulls)."""
+        table = stream_tables[stream].name
+        base = f"SELECT sourced_id, content_hash FROM {table} WHERE tenant_id = ? AND status = "
+        # dict(cursor) builds the index in C: about 0.2 µs a row.
+        return StreamIndex(
+            active=dict(self._select(base + "'active'", (self.tenant_id,))),
+            deleted=dict(self._select(base + "'tobedeleted'", (self.tenant_id,))),
+            foreign={r[0] for r in self._select(
+                f"SELECT sourced_id FROM {table} WHERE tenant_id = ? AND status = 'active' "
+                f"AND connection_id <> ?", (self.tenant_id, self.connection_id))},
+        )
+
+    def lookup(self, stream: str, sourced_ids: Sequence[str]) -> StreamIndex:
+        """The index entries of just ``sourced_ids`` (for delta pulls, which touch few)."""
         table = stream_tables[stream].name
         idx = StreamIndex()
-        active, deleted, foreign, me = idx.active, idx.deleted, idx.foreign, self.connection_id
-        sql = f"SELECT sourced_id, content_hash, status, connection_id FROM {table} WHERE tenant_id = ?"
-        for sid, h, status, conn_id in self._select(sql, (self.tenant_id,)):
-            if status == ACTIVE:
-                active[sid] = h
-                if conn_id != me:
-                    foreign.add(sid)
+        for start in range(0, len(sourced_ids), 500):
+            chunk = list(sourced_ids[start:start + 500])
+            if self.dialect == "postgresql":
+                sql = (f"SELECT sourced_id, content_hash, status, connection_id FROM {table} "
+                       f"WHERE tenant_id = %s AND sourced_id = ANY(%s)")
+                params: Sequence[Any] = (self.tenant_id, chunk)
             else:
-                deleted[sid] = h
+                sql = (f"SELECT sourced_id, content_hash, status, connection_id FROM {table} "
+                       f"WHERE tenant_id = ? AND sourced_id IN ({', '.join('?' * len(chunk))})")
+                params = (self.tenant_id, *chunk)
+            cur = self._raw.cursor()
+            try:
+                cur.execute(sql, params)
+                for sid, h, status, conn_id in cur.fetchall():
+                    if status == ACTIVE:
+                        idx.active[sid] = h
+                        if conn_id != self.connection_id:
+                            idx.foreign.add(sid)
+                    else:
+                        idx.deleted[sid] = h
+            finally:
+                cur.close()
         return idx
 
     def active_ids(self, stream: str) -> set[str]:
@@ -179,6 +205,27 @@ class SyncSession:
             self._raw.executemany(
                 f"UPDATE {table} SET {sets} WHERE tenant_id = ? AND sourced_id = ?", params
             )
+
+    def is_empty(self, stream: str) -> bool:
+        """True when the stream's table holds no row of any tenant."""
+        table = stream_tables[stream].name
+        cur = self._raw.cursor()
+        try:
+            cur.execute(f"SELECT 1 FROM {table} LIMIT 1")
+            return cur.fetchone() is None
+        finally:
+            cur.close()
+
+    def drop_indexes(self, stream: str) -> None:
+        """Drop the stream table's indexes for a first load into an empty table; building
+        them once afterwards costs far less than maintaining them row by row. The DDL is
+        part of the run's transaction, so a failed run gets its indexes back."""
+        for ix in stream_tables[stream].indexes:
+            self.conn.execute(sa.schema.DropIndex(ix))
+
+    def create_indexes(self, stream: str) -> None:
+        for ix in stream_tables[stream].indexes:
+            self.conn.execute(sa.schema.CreateIndex(ix))
 
     def _stage(self, table: str, cols: Sequence[str]) -> str:
         stage = f"stage_{table}"

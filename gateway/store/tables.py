@@ -80,8 +80,8 @@ def _stream_table(stream: Stream) -> sa.Table:
         stream.table, metadata,
         # No foreign keys on the hot tables: they would be checked per row on every bulk
         # load; the store is the only writer and scopes every statement by tenant.
-        sa.Column("tenant_id", sa.Integer, primary_key=True),
-        sa.Column("sourced_id", sa.String(255), primary_key=True),
+        sa.Column("tenant_id", sa.Integer, nullable=False),
+        sa.Column("sourced_id", sa.String(255), nullable=False),
         sa.Column("status", sa.String(12), nullable=False),
         sa.Column("date_last_modified", sa.String(32), nullable=False),
         sa.Column("version", sa.BigInteger, nullable=False),
@@ -90,6 +90,9 @@ def _stream_table(stream: Stream) -> sa.Table:
         sa.Column("source_modified", sa.String(32), nullable=True),
         *payload,
         sa.Column("metadata", sa.Text, nullable=True),
+        # The key is a unique index rather than a primary key so that the first load of an
+        # empty table can drop it and build it once at the end (see SyncSession.bulk_load).
+        sa.Index(f"ux_{stream.table}_key", "tenant_id", "sourced_id", unique=True),
         sa.Index(f"ix_{stream.table}_version", "tenant_id", "version"),
     )
 

@@ -11,8 +11,8 @@ from gateway.store.tables import metadata
 def run_migrations_online() -> None:
     engine: sa.Engine | None = context.config.attributes.get("engine")
     if engine is None:
-        from gateway.settings import get_settings  # noqa: PLC0415
-        from gateway.store.db import create_engine  # noqa: PLC0415
+        from gateway.settings import get_settings
+        from gateway.store.db import create_engine
 
         engine = create_engine(get_settings().resolved_database_url)
     with engine.connect() as connection:

@@ -72,7 +72,7 @@ def test_tenants_are_isolated(store: Store, tmp_path: Path) -> None:
     assert record(store, "users", "u1", tenant="alpha")["givenName"] == "Given1"
     assert record(store, "users", "u1", tenant="beta")["givenName"] == "Other"
     # A truncated export in one tenant never touches the other.
-    write_export(b, {k: v for k, v in files.items()}, modes={})
+    write_export(b, files)
     (b / "users.csv").write_text("sourcedId,givenName\n")
     assert run(store, "beta/sis").status == "failed"
     assert record(store, "users", "u1", tenant="alpha")["status"] == "active"

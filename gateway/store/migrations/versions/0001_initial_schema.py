@@ -2,14 +2,13 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:58:54.469852
+Create Date: 2026-11-23 13:13:21.049236
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
@@ -18,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('or_academic_sessions',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('sourced_id', sa.String(length=255), nullable=False),
@@ -34,11 +33,11 @@ def upgrade() -> None:
     sa.Column('end_date', sa.Text(), nullable=True),
     sa.Column('parent_sourced_id', sa.Text(), nullable=True),
     sa.Column('school_year', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_academic_sessions'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_academic_sessions', schema=None) as batch_op:
         batch_op.create_index('ix_or_academic_sessions_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_academic_sessions_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_categories',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -51,11 +50,11 @@ def upgrade() -> None:
     sa.Column('source_modified', sa.String(length=32), nullable=True),
     sa.Column('title', sa.Text(), nullable=True),
     sa.Column('weight', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_categories'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_categories', schema=None) as batch_op:
         batch_op.create_index('ix_or_categories_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_categories_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_class_resources',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -69,11 +68,11 @@ def upgrade() -> None:
     sa.Column('title', sa.Text(), nullable=True),
     sa.Column('class_sourced_id', sa.Text(), nullable=True),
     sa.Column('resource_sourced_id', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_class_resources'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_class_resources', schema=None) as batch_op:
         batch_op.create_index('ix_or_class_resources_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_class_resources_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_classes',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -95,11 +94,11 @@ def upgrade() -> None:
     sa.Column('subjects', sa.Text(), nullable=True),
     sa.Column('subject_codes', sa.Text(), nullable=True),
     sa.Column('periods', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_classes'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_classes', schema=None) as batch_op:
         batch_op.create_index('ix_or_classes_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_classes_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_course_resources',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -113,11 +112,11 @@ def upgrade() -> None:
     sa.Column('title', sa.Text(), nullable=True),
     sa.Column('course_sourced_id', sa.Text(), nullable=True),
     sa.Column('resource_sourced_id', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_course_resources'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_course_resources', schema=None) as batch_op:
         batch_op.create_index('ix_or_course_resources_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_course_resources_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_courses',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -135,11 +134,11 @@ def upgrade() -> None:
     sa.Column('org_sourced_id', sa.Text(), nullable=True),
     sa.Column('subjects', sa.Text(), nullable=True),
     sa.Column('subject_codes', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_courses'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_courses', schema=None) as batch_op:
         batch_op.create_index('ix_or_courses_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_courses_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_demographics',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -163,11 +162,11 @@ def upgrade() -> None:
     sa.Column('state_of_birth_abbreviation', sa.Text(), nullable=True),
     sa.Column('city_of_birth', sa.Text(), nullable=True),
     sa.Column('public_school_residence_status', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_demographics'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_demographics', schema=None) as batch_op:
         batch_op.create_index('ix_or_demographics_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_demographics_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_enrollments',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -185,11 +184,11 @@ def upgrade() -> None:
     sa.Column('primary', sa.Text(), nullable=True),
     sa.Column('begin_date', sa.Text(), nullable=True),
     sa.Column('end_date', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_enrollments'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_enrollments', schema=None) as batch_op:
         batch_op.create_index('ix_or_enrollments_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_enrollments_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_line_item_learning_objective_ids',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -203,11 +202,11 @@ def upgrade() -> None:
     sa.Column('line_item_sourced_id', sa.Text(), nullable=True),
     sa.Column('source', sa.Text(), nullable=True),
     sa.Column('learning_objective_id', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_line_item_learning_objective_ids'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_line_item_learning_objective_ids', schema=None) as batch_op:
         batch_op.create_index('ix_or_line_item_learning_objective_ids_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_line_item_learning_objective_ids_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_line_item_score_scales',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -221,11 +220,11 @@ def upgrade() -> None:
     sa.Column('title', sa.Text(), nullable=True),
     sa.Column('line_item_sourced_id', sa.Text(), nullable=True),
     sa.Column('score_scale_sourced_id', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_line_item_score_scales'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_line_item_score_scales', schema=None) as batch_op:
         batch_op.create_index('ix_or_line_item_score_scales_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_line_item_score_scales_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_line_items',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -246,11 +245,11 @@ def upgrade() -> None:
     sa.Column('result_value_min', sa.Text(), nullable=True),
     sa.Column('result_value_max', sa.Text(), nullable=True),
     sa.Column('school_sourced_id', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_line_items'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_line_items', schema=None) as batch_op:
         batch_op.create_index('ix_or_line_items_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_line_items_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_orgs',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -265,11 +264,11 @@ def upgrade() -> None:
     sa.Column('type', sa.Text(), nullable=True),
     sa.Column('identifier', sa.Text(), nullable=True),
     sa.Column('parent_sourced_id', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_orgs'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_orgs', schema=None) as batch_op:
         batch_op.create_index('ix_or_orgs_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_orgs_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_resources',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -286,11 +285,11 @@ def upgrade() -> None:
     sa.Column('importance', sa.Text(), nullable=True),
     sa.Column('vendor_id', sa.Text(), nullable=True),
     sa.Column('application_id', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_resources'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_resources', schema=None) as batch_op:
         batch_op.create_index('ix_or_resources_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_resources_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_result_learning_objective_ids',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -306,11 +305,11 @@ def upgrade() -> None:
     sa.Column('learning_objective_id', sa.Text(), nullable=True),
     sa.Column('score', sa.Text(), nullable=True),
     sa.Column('text_score', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_result_learning_objective_ids'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_result_learning_objective_ids', schema=None) as batch_op:
         batch_op.create_index('ix_or_result_learning_objective_ids_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_result_learning_objective_ids_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_result_score_scales',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -324,11 +323,11 @@ def upgrade() -> None:
     sa.Column('title', sa.Text(), nullable=True),
     sa.Column('result_sourced_id', sa.Text(), nullable=True),
     sa.Column('score_scale_sourced_id', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_result_score_scales'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_result_score_scales', schema=None) as batch_op:
         batch_op.create_index('ix_or_result_score_scales_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_result_score_scales_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_results',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -351,11 +350,11 @@ def upgrade() -> None:
     sa.Column('incomplete', sa.Text(), nullable=True),
     sa.Column('late', sa.Text(), nullable=True),
     sa.Column('missing', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_results'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_results', schema=None) as batch_op:
         batch_op.create_index('ix_or_results_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_results_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_roles',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -373,11 +372,11 @@ def upgrade() -> None:
     sa.Column('end_date', sa.Text(), nullable=True),
     sa.Column('org_sourced_id', sa.Text(), nullable=True),
     sa.Column('user_profile_sourced_id', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_roles'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_roles', schema=None) as batch_op:
         batch_op.create_index('ix_or_roles_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_roles_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_score_scales',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -394,11 +393,11 @@ def upgrade() -> None:
     sa.Column('course_sourced_id', sa.Text(), nullable=True),
     sa.Column('class_sourced_id', sa.Text(), nullable=True),
     sa.Column('score_scale_value', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_score_scales'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_score_scales', schema=None) as batch_op:
         batch_op.create_index('ix_or_score_scales_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_score_scales_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_user_profiles',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -417,11 +416,11 @@ def upgrade() -> None:
     sa.Column('credential_type', sa.Text(), nullable=True),
     sa.Column('username', sa.Text(), nullable=True),
     sa.Column('password', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_user_profiles'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_user_profiles', schema=None) as batch_op:
         batch_op.create_index('ix_or_user_profiles_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_user_profiles_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_user_resources',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -436,11 +435,11 @@ def upgrade() -> None:
     sa.Column('org_sourced_id', sa.Text(), nullable=True),
     sa.Column('class_sourced_id', sa.Text(), nullable=True),
     sa.Column('resource_sourced_id', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_user_resources'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_user_resources', schema=None) as batch_op:
         batch_op.create_index('ix_or_user_resources_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_user_resources_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('or_users',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -470,11 +469,11 @@ def upgrade() -> None:
     sa.Column('preferred_family_name', sa.Text(), nullable=True),
     sa.Column('primary_org_sourced_id', sa.Text(), nullable=True),
     sa.Column('pronouns', sa.Text(), nullable=True),
-    sa.Column('metadata', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('tenant_id', 'sourced_id', name=op.f('pk_or_users'))
+    sa.Column('metadata', sa.Text(), nullable=True)
     )
     with op.batch_alter_table('or_users', schema=None) as batch_op:
         batch_op.create_index('ix_or_users_version', ['tenant_id', 'version'], unique=False)
+        batch_op.create_index('ux_or_users_key', ['tenant_id', 'sourced_id'], unique=True)
 
     op.create_table('tenants',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -531,11 +530,11 @@ def upgrade() -> None:
     with op.batch_alter_table('run_problems', schema=None) as batch_op:
         batch_op.create_index('ix_run_problems_run', ['run_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('run_problems', schema=None) as batch_op:
         batch_op.drop_index('ix_run_problems_run')
 
@@ -547,87 +546,108 @@ def downgrade() -> None:
     op.drop_table('connections')
     op.drop_table('tenants')
     with op.batch_alter_table('or_users', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_users_key')
         batch_op.drop_index('ix_or_users_version')
 
     op.drop_table('or_users')
     with op.batch_alter_table('or_user_resources', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_user_resources_key')
         batch_op.drop_index('ix_or_user_resources_version')
 
     op.drop_table('or_user_resources')
     with op.batch_alter_table('or_user_profiles', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_user_profiles_key')
         batch_op.drop_index('ix_or_user_profiles_version')
 
     op.drop_table('or_user_profiles')
     with op.batch_alter_table('or_score_scales', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_score_scales_key')
         batch_op.drop_index('ix_or_score_scales_version')
 
     op.drop_table('or_score_scales')
     with op.batch_alter_table('or_roles', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_roles_key')
         batch_op.drop_index('ix_or_roles_version')
 
     op.drop_table('or_roles')
     with op.batch_alter_table('or_results', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_results_key')
         batch_op.drop_index('ix_or_results_version')
 
     op.drop_table('or_results')
     with op.batch_alter_table('or_result_score_scales', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_result_score_scales_key')
         batch_op.drop_index('ix_or_result_score_scales_version')
 
     op.drop_table('or_result_score_scales')
     with op.batch_alter_table('or_result_learning_objective_ids', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_result_learning_objective_ids_key')
         batch_op.drop_index('ix_or_result_learning_objective_ids_version')
 
     op.drop_table('or_result_learning_objective_ids')
     with op.batch_alter_table('or_resources', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_resources_key')
         batch_op.drop_index('ix_or_resources_version')
 
     op.drop_table('or_resources')
     with op.batch_alter_table('or_orgs', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_orgs_key')
         batch_op.drop_index('ix_or_orgs_version')
 
     op.drop_table('or_orgs')
     with op.batch_alter_table('or_line_items', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_line_items_key')
         batch_op.drop_index('ix_or_line_items_version')
 
     op.drop_table('or_line_items')
     with op.batch_alter_table('or_line_item_score_scales', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_line_item_score_scales_key')
         batch_op.drop_index('ix_or_line_item_score_scales_version')
 
     op.drop_table('or_line_item_score_scales')
     with op.batch_alter_table('or_line_item_learning_objective_ids', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_line_item_learning_objective_ids_key')
         batch_op.drop_index('ix_or_line_item_learning_objective_ids_version')
 
     op.drop_table('or_line_item_learning_objective_ids')
     with op.batch_alter_table('or_enrollments', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_enrollments_key')
         batch_op.drop_index('ix_or_enrollments_version')
 
     op.drop_table('or_enrollments')
     with op.batch_alter_table('or_demographics', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_demographics_key')
         batch_op.drop_index('ix_or_demographics_version')
 
     op.drop_table('or_demographics')
     with op.batch_alter_table('or_courses', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_courses_key')
         batch_op.drop_index('ix_or_courses_version')
 
     op.drop_table('or_courses')
     with op.batch_alter_table('or_course_resources', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_course_resources_key')
         batch_op.drop_index('ix_or_course_resources_version')
 
     op.drop_table('or_course_resources')
     with op.batch_alter_table('or_classes', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_classes_key')
         batch_op.drop_index('ix_or_classes_version')
 
     op.drop_table('or_classes')
     with op.batch_alter_table('or_class_resources', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_class_resources_key')
         batch_op.drop_index('ix_or_class_resources_version')
 
     op.drop_table('or_class_resources')
     with op.batch_alter_table('or_categories', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_categories_key')
         batch_op.drop_index('ix_or_categories_version')
 
     op.drop_table('or_categories')
     with op.batch_alter_table('or_academic_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ux_or_academic_sessions_key')
         batch_op.drop_index('ix_or_academic_sessions_version')
 
     op.drop_table('or_academic_sessions')
-    
+
