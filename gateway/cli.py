@@ -190,9 +190,12 @@ def demo(
         "--dir", help="Where to write the demo (default <data dir>/demo).")] = None,
 ) -> None:
     """Generate a sample district, sync it, apply a delta and show what changed."""
-    from gateway.demo import run_demo  # noqa: PLC0415 - generator only needed here
+    from gateway.demo import run_demo
 
-    run_demo(console, students=students, directory=directory)
+    try:
+        run_demo(console, students=students, directory=directory)
+    except HarborError as exc:
+        raise _fail(exc) from None
 
 
 bench_app = typer.Typer(help="Measure speed and memory.", no_args_is_help=True)
@@ -207,7 +210,7 @@ def bench_ingest(
     workdir: Annotated[Path, typer.Option(help="Scratch folder.")] = Path(".bench"),
 ) -> None:
     """Generate a district and time full ingest, no-change re-sync and a 1 % delta."""
-    from gateway.bench.ingest import run_ingest_bench  # noqa: PLC0415
+    from gateway.bench.ingest import run_ingest_bench
 
     run_ingest_bench(console, students=students, database_url=database_url, workdir=workdir)
 

@@ -1,0 +1,112 @@
+"""The `harbor` command, end to end on a real embedded store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gateway.cli import app
+from gateway.settings import get_settings
+from tests.connectors.oneroster_csv.factories import small_district, write_export
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("HARBOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("HARBOR_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
+
+
+def harbor(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_init_add_check_sync_runs(tmp_path: Path, data_dir: Path) -> None:
+    export = write_export(tmp_path / "export", small_district())
+    assert harbor("init")[0] == 0
+    assert (data_dir / "harbor.db").exists()
+    code, out = harbor("connections", "add", "sis", "-c", "oneroster-csv", "--tenant", "d1",
+                       "--set", f"path={export}")
+    assert code == 0, out
+    code, out = harbor("connections", "list")
+    assert "d1/sis" in out and "oneroster-csv" in out
+    code, out = harbor("connections", "check", "sis")
+    assert code == 0 and "OneRoster 1.2 export" in out
+    code, out = harbor("sync", "sis", "--dry-run")
+    assert code == 0 and "dry run: would write" in out
+    code, out = harbor("sync", "sis")
+    assert code == 0 and "succeeded" in out and "change version 1" in out
+    code, out = harbor("sync", "sis")
+    assert code == 0 and "0 record write(s)" in out
+    code, out = harbor("runs")
+    assert code == 0 and out.count("d1/sis") == 3
+    code, out = harbor("runs", "--last")
+    assert "unchanged" in out
+
+
+def test_failed_sync_exits_nonzero_with_located_problems(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "export", small_district())
+    (export / "users.csv").write_text("sourcedId,givenName\nu1,Ada\n")
+    harbor("connections", "add", "sis", "-c", "oneroster-csv", "--set", f"path={export}")
+    code, out = harbor("sync", "sis")
+    assert code == 1
+    assert "users.csv, line 1, column familyName" in out
+    assert "nothing was applied" in out
+    code, out = harbor("runs", "--last")
+    assert "required column familyName is missing" in out
+
+
+def test_held_sync_exits_3(tmp_path: Path) -> None:
+    files = small_district(students=20)
+    export = write_export(tmp_path / "export", files)
+    harbor("connections", "add", "sis", "-c", "oneroster-csv", "--set", f"path={export}")
+    assert harbor("sync", "sis")[0] == 0
+    files["users"] = files["users"][:3]
+    kept = {u["sourcedId"] for u in files["users"]}
+    files["enrollments"] = [e for e in files["enrollments"] if e["userSourcedId"] in kept]
+    write_export(export, files)
+    code, out = harbor("sync", "sis")
+    assert code == 3
+    assert "--approve-deletions" in out
+    assert harbor("sync", "sis", "--approve-deletions")[0] == 0
+
+
+def test_clear_errors_for_unknown_things(tmp_path: Path) -> None:
+    code, out = harbor("connections", "add", "x", "-c", "no-such-connector")
+    assert code == 1 and "no connector named 'no-such-connector'" in out
+    assert "oneroster-csv" in out
+    code, out = harbor("connections", "add", "x", "-c", "oneroster-csv", "--set", "colour=red")
+    assert code == 1 and "path: Field required" in out
+    code, out = harbor("sync", "nope")
+    assert code == 1 and "no connection named 'nope'" in out
+    code, out = harbor("connections", "add", "x", "-c", "oneroster-csv",
+                       "--set", f"path={tmp_path / 'missing'}")
+    assert code == 0
+    code, out = harbor("connections", "check", "x")
+    assert code == 1 and "does not exist" in out
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    code, out = harbor("demo", "--students", "300", "--dir", str(tmp_path / "demo"))
+    assert code == 0, out
+    assert "First sync" in out and "0 record write(s)" in out
+    assert "changed since version 1" in out
+    # Running it again starts over in the same folder.
+    assert harbor("demo", "--students", "300", "--dir", str(tmp_path / "demo"))[0] == 0
+
+
+def test_demo_refuses_a_folder_that_is_not_its_own(tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("do not delete")
+    code, out = harbor("demo", "--dir", str(precious))
+    assert code == 1 and "not a Harbormaster demo folder" in out
+    assert (precious / "thesis.txt").exists()
