@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
 from gateway.engine.run import RunOptions, RunReport, sync
 from gateway.store.store import Store
+
+SHARED = Path(os.environ.get("HARBOR_SHARED_DIR",
+                             Path(__file__).resolve().parents[1].parent / "shared"))
+"""The workplace's shared/ folder (official specs, real fixtures), beside the repository."""
 
 
 def csv_connection(store: Store, path: Path, *, tenant: str = "district",

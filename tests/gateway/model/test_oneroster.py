@@ -8,7 +8,6 @@ import types
 import typing
 from datetime import date, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,9 +26,10 @@ from gateway.model import (
     to_model,
 )
 from gateway.model.schema import COMMON_COLUMNS, STREAMS
+from tests.helpers import SHARED
 
 BASE = "https://sis.example.edu/ims/oneroster/v1p2"
-SPECS = Path("/work/shared/specs/oneroster")
+SPECS = SHARED / "specs" / "oneroster"
 SPEC_FILES = {
     "rostering": "onerosterv1p2rostersservice_openapi3_v1p0.json",
     "gradebook": "onerosterv1p2gradebookservice_openapi3_v1p0.json",
