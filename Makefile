@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock requirements-bench.lock pyproject.toml | cksum | cut -d' ' -f1)
 
 export HARBOR_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -13,7 +13,7 @@ $(STAMP):
 	rm -f $(VENV)/.installed-*
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet -r requirements.lock -r requirements-bench.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
@@ -31,6 +31,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The whole benchmark table (Harbormaster vs DuckDB, sqlite3, dlt) and the scaling plot.
+# About 40 minutes at the default sizes on 2 cores; STUDENTS=10000,50000 for a quick look.
+bench: $(STAMP)
+	$(BIN)/harbor bench suite --students $${STUDENTS:-10000,50000,100000,200000,400500} \
+	    --repeat $${REPEAT:-3} --postgres-url "$${HARBOR_BENCH_POSTGRES_URL:-$(HARBOR_TEST_POSTGRES_URL)}"
+
 bench-ingest: $(STAMP)
 	$(BIN)/harbor bench ingest --students $${STUDENTS:-20000}
 
@@ -40,6 +46,9 @@ lock:
 	/tmp/harbor-lock/bin/pip install --quiet --upgrade pip
 	/tmp/harbor-lock/bin/pip install --quiet -e '.[dev]'
 	/tmp/harbor-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	/tmp/harbor-lock/bin/pip install --quiet -e '.[dev,bench]'
+	/tmp/harbor-lock/bin/pip freeze --exclude-editable | grep -v '^-e' \
+	    | grep -vxFf requirements.lock > requirements-bench.lock
 
 clean:
 	rm -rf $(VENV) .harbor .bench *.egg-info

@@ -215,5 +215,29 @@ def bench_ingest(
     run_ingest_bench(console, students=students, database_url=database_url, workdir=workdir)
 
 
+@bench_app.command("suite")
+def bench_suite(
+    students: Annotated[str, typer.Option(
+        help="Comma-separated district sizes; the largest is the reference table.")
+    ] = "10000,50000,100000,200000,400500",
+    postgres_url: Annotated[str | None, typer.Option(
+        help="PostgreSQL server for the PostgreSQL rows (a throwaway database each).")
+    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    repeat: Annotated[int, typer.Option(help="Runs per measurement at the reference size.")
+                      ] = 3,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder (districts are reused).")
+                       ] = Path(".bench"),
+    plot: Annotated[Path, typer.Option(help="Where to write the scaling plot.")
+                    ] = Path("docs/benchmarks-ingest.png"),
+) -> None:
+    """Harbormaster against DuckDB, plain sqlite3 and dlt, one table with ratios, and a plot
+    of ingest time by district size. Needs the `bench` extra (`make bench` installs it)."""
+    from gateway.bench.suite import run_suite  # heavy optional imports, only here
+
+    sizes = [int(s.replace("_", "")) for s in students.split(",") if s.strip()]
+    run_suite(console, students_list=sizes, postgres_url=postgres_url or None,
+              workdir=workdir, repeat=repeat, plot=plot)
+
+
 def main() -> None:  # pragma: no cover - console script entry
     app()

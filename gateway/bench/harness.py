@@ -44,7 +44,8 @@ def measure(name: str, target: str, params: dict[str, Any], *, repeat: int = 1,
             [sys.executable, "-m", "gateway.bench.harness", target, json.dumps(params)],
             stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
-        out = proc.stdout.read()
+        with proc.stdout:
+            out = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
