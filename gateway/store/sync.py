@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
@@ -29,6 +30,13 @@ FETCH_CHUNK = 50_000
 def insert_columns(stream: str) -> tuple[str, ...]:
     """Column order of the rows the engine builds for ``stream``."""
     return tuple(c.name for c in stream_tables[stream].columns)
+
+
+@cache
+def _pg_types(stream: str) -> list[str]:
+    """PostgreSQL type names of a stream table's columns, in insert order."""
+    names = {sa.Integer: "int4", sa.BigInteger: "int8"}
+    return [names.get(type(c.type), "text") for c in stream_tables[stream].columns]
 
 
 def _quoted(cols: Sequence[str]) -> str:
@@ -172,6 +180,7 @@ class SyncSession:
             with self._raw.cursor() as cur, cur.copy(
                 f"COPY {table} ({_quoted(cols)}) FROM STDIN"
             ) as copy:
+                copy.set_types(_pg_types(stream))  # fixed dumpers: no per-value lookup
                 for row in rows:
                     copy.write_row(row)
         else:
@@ -189,6 +198,7 @@ class SyncSession:
             stage = self._stage(table, cols)
             with self._raw.cursor() as cur:
                 with cur.copy(f"COPY {stage} ({_quoted(cols)}) FROM STDIN") as copy:
+                    copy.set_types(_pg_types(stream))
                     for row in rows:
                         copy.write_row(row)
                 cur.execute(f"ANALYZE {stage}")  # temp tables are never auto-analyzed
