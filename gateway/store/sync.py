@@ -35,7 +35,7 @@ def insert_columns(stream: str) -> tuple[str, ...]:
 @cache
 def _pg_types(stream: str) -> list[str]:
     """PostgreSQL type names of a stream table's columns, in insert order."""
-    names = {sa.Integer: "int4", sa.BigInteger: "int8"}
+    names: dict[type[Any], str] = {sa.Integer: "int4", sa.BigInteger: "int8"}
     return [names.get(type(c.type), "text") for c in stream_tables[stream].columns]
 
 
