@@ -8,6 +8,7 @@ with a dry run, applies it, and reads the change feed.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -86,9 +87,10 @@ def run_demo(console: Console, *, students: int = 600, directory: Path | None = 
             console.print(f"{stream}: {len(changes):,} changed since version {first_version} "
                           f"({deleted:,} now tobedeleted)")
         console.print(Rule())
+        harbor = sys.argv[0] if sys.argv[0].endswith("harbor") else "harbor"
         console.print(f"The demo store is {directory / 'harbor.db'}. Explore it with:\n"
-                      f"  HARBOR_DATABASE_URL={url} harbor runs\n"
-                      f"  HARBOR_DATABASE_URL={url} harbor runs --last", highlight=False)
+                      f"  HARBOR_DATABASE_URL={url} {harbor} runs\n"
+                      f"  HARBOR_DATABASE_URL={url} {harbor} runs --last", highlight=False)
 
 
 def _require(report: RunReport, what: str) -> None:
