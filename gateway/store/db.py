@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 
 from gateway.errors import ConfigError
 
-__all__ = ["create_engine", "current_revision", "head_revision", "migrate"]
+__all__ = ["create_engine", "current_revision", "downgrade", "head_revision", "migrate"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -79,6 +79,11 @@ def _alembic_config(engine: sa.Engine) -> Config:
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to ``revision``; safe to run on every start."""
     command.upgrade(_alembic_config(engine), revision)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Step the schema back to ``revision`` (``base`` removes every table)."""
+    command.downgrade(_alembic_config(engine), revision)
 
 
 def head_revision() -> str | None:

@@ -22,6 +22,15 @@ def test_migrations_reach_head_and_match_the_tables(store: Store) -> None:
     store.migrate()  # idempotent
 
 
+def test_migrations_step_down_and_up_again(store: Store) -> None:
+    db.downgrade(store.engine, "0001")
+    assert "or_users" not in sa.inspect(store.engine).get_table_names()
+    db.downgrade(store.engine, "base")
+    assert "tenants" not in sa.inspect(store.engine).get_table_names()
+    store.migrate()
+    assert db.current_revision(store.engine) == db.head_revision()
+
+
 def test_load_diff_and_soft_delete(store: Store, tmp_path: Path) -> None:
     files = small_district(students=30)
     path = write_export(tmp_path / "e", files)

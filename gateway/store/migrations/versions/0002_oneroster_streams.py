@@ -1,8 +1,8 @@
-"""initial schema
+"""OneRoster 1.2 stream tables: one per CSV-binding file, keyed by (tenant, sourcedId).
 
-Revision ID: 0001
-Revises: 
-Create Date: 2026-11-23 13:13:21.049236
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0001'
-down_revision = None
+revision = '0002'
+down_revision = '0001'
 branch_labels = None
 depends_on = None
 
-
 def upgrade() -> None:
-
     op.create_table('or_academic_sessions',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('sourced_id', sa.String(length=255), nullable=False),
@@ -475,179 +473,32 @@ def upgrade() -> None:
         batch_op.create_index('ix_or_users_version', ['tenant_id', 'version'], unique=False)
         batch_op.create_index('ux_or_users_key', ['tenant_id', 'sourced_id'], unique=True)
 
-    op.create_table('tenants',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('slug', sa.String(length=64), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('last_version', sa.BigInteger(), server_default='0', nullable=False),
-    sa.Column('created_at', sa.String(length=32), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_tenants')),
-    sa.UniqueConstraint('slug', name=op.f('uq_tenants_slug'))
-    )
-    op.create_table('connections',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('connector', sa.String(length=100), nullable=False),
-    sa.Column('config', sa.JSON(), nullable=False),
-    sa.Column('secrets', sa.Text(), nullable=True),
-    sa.Column('state', sa.JSON(), nullable=True),
-    sa.Column('created_at', sa.String(length=32), nullable=False),
-    sa.Column('updated_at', sa.String(length=32), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_connections_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_connections')),
-    sa.UniqueConstraint('tenant_id', 'name', name='uq_connections_tenant_name')
-    )
-    op.create_table('runs',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('connection_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('dry_run', sa.Boolean(), server_default=sa.false(), nullable=False),
-    sa.Column('started_at', sa.String(length=32), nullable=False),
-    sa.Column('finished_at', sa.String(length=32), nullable=True),
-    sa.Column('version', sa.BigInteger(), nullable=True),
-    sa.Column('counts', sa.JSON(), nullable=True),
-    sa.Column('message', sa.Text(), nullable=True),
-    sa.Column('problem_count', sa.Integer(), server_default='0', nullable=False),
-    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_runs_connection_id_connections')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_runs_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_runs'))
-    )
-    with op.batch_alter_table('runs', schema=None) as batch_op:
-        batch_op.create_index('ix_runs_connection', ['connection_id', 'id'], unique=False)
 
-    op.create_table('run_problems',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('run_id', sa.Integer(), nullable=False),
-    sa.Column('source', sa.String(length=300), nullable=False),
-    sa.Column('line', sa.Integer(), nullable=True),
-    sa.Column('column', sa.String(length=100), nullable=True),
-    sa.Column('message', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['run_id'], ['runs.id'], name=op.f('fk_run_problems_run_id_runs'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_run_problems'))
-    )
-    with op.batch_alter_table('run_problems', schema=None) as batch_op:
-        batch_op.create_index('ix_run_problems_run', ['run_id'], unique=False)
-
-
+STREAM_TABLES = (
+    "or_academic_sessions",
+    "or_categories",
+    "or_class_resources",
+    "or_classes",
+    "or_course_resources",
+    "or_courses",
+    "or_demographics",
+    "or_enrollments",
+    "or_line_item_learning_objective_ids",
+    "or_line_item_score_scales",
+    "or_line_items",
+    "or_orgs",
+    "or_resources",
+    "or_result_learning_objective_ids",
+    "or_result_score_scales",
+    "or_results",
+    "or_roles",
+    "or_score_scales",
+    "or_user_profiles",
+    "or_user_resources",
+    "or_users",
+)
 
 
 def downgrade() -> None:
-
-    with op.batch_alter_table('run_problems', schema=None) as batch_op:
-        batch_op.drop_index('ix_run_problems_run')
-
-    op.drop_table('run_problems')
-    with op.batch_alter_table('runs', schema=None) as batch_op:
-        batch_op.drop_index('ix_runs_connection')
-
-    op.drop_table('runs')
-    op.drop_table('connections')
-    op.drop_table('tenants')
-    with op.batch_alter_table('or_users', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_users_key')
-        batch_op.drop_index('ix_or_users_version')
-
-    op.drop_table('or_users')
-    with op.batch_alter_table('or_user_resources', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_user_resources_key')
-        batch_op.drop_index('ix_or_user_resources_version')
-
-    op.drop_table('or_user_resources')
-    with op.batch_alter_table('or_user_profiles', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_user_profiles_key')
-        batch_op.drop_index('ix_or_user_profiles_version')
-
-    op.drop_table('or_user_profiles')
-    with op.batch_alter_table('or_score_scales', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_score_scales_key')
-        batch_op.drop_index('ix_or_score_scales_version')
-
-    op.drop_table('or_score_scales')
-    with op.batch_alter_table('or_roles', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_roles_key')
-        batch_op.drop_index('ix_or_roles_version')
-
-    op.drop_table('or_roles')
-    with op.batch_alter_table('or_results', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_results_key')
-        batch_op.drop_index('ix_or_results_version')
-
-    op.drop_table('or_results')
-    with op.batch_alter_table('or_result_score_scales', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_result_score_scales_key')
-        batch_op.drop_index('ix_or_result_score_scales_version')
-
-    op.drop_table('or_result_score_scales')
-    with op.batch_alter_table('or_result_learning_objective_ids', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_result_learning_objective_ids_key')
-        batch_op.drop_index('ix_or_result_learning_objective_ids_version')
-
-    op.drop_table('or_result_learning_objective_ids')
-    with op.batch_alter_table('or_resources', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_resources_key')
-        batch_op.drop_index('ix_or_resources_version')
-
-    op.drop_table('or_resources')
-    with op.batch_alter_table('or_orgs', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_orgs_key')
-        batch_op.drop_index('ix_or_orgs_version')
-
-    op.drop_table('or_orgs')
-    with op.batch_alter_table('or_line_items', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_line_items_key')
-        batch_op.drop_index('ix_or_line_items_version')
-
-    op.drop_table('or_line_items')
-    with op.batch_alter_table('or_line_item_score_scales', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_line_item_score_scales_key')
-        batch_op.drop_index('ix_or_line_item_score_scales_version')
-
-    op.drop_table('or_line_item_score_scales')
-    with op.batch_alter_table('or_line_item_learning_objective_ids', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_line_item_learning_objective_ids_key')
-        batch_op.drop_index('ix_or_line_item_learning_objective_ids_version')
-
-    op.drop_table('or_line_item_learning_objective_ids')
-    with op.batch_alter_table('or_enrollments', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_enrollments_key')
-        batch_op.drop_index('ix_or_enrollments_version')
-
-    op.drop_table('or_enrollments')
-    with op.batch_alter_table('or_demographics', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_demographics_key')
-        batch_op.drop_index('ix_or_demographics_version')
-
-    op.drop_table('or_demographics')
-    with op.batch_alter_table('or_courses', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_courses_key')
-        batch_op.drop_index('ix_or_courses_version')
-
-    op.drop_table('or_courses')
-    with op.batch_alter_table('or_course_resources', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_course_resources_key')
-        batch_op.drop_index('ix_or_course_resources_version')
-
-    op.drop_table('or_course_resources')
-    with op.batch_alter_table('or_classes', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_classes_key')
-        batch_op.drop_index('ix_or_classes_version')
-
-    op.drop_table('or_classes')
-    with op.batch_alter_table('or_class_resources', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_class_resources_key')
-        batch_op.drop_index('ix_or_class_resources_version')
-
-    op.drop_table('or_class_resources')
-    with op.batch_alter_table('or_categories', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_categories_key')
-        batch_op.drop_index('ix_or_categories_version')
-
-    op.drop_table('or_categories')
-    with op.batch_alter_table('or_academic_sessions', schema=None) as batch_op:
-        batch_op.drop_index('ux_or_academic_sessions_key')
-        batch_op.drop_index('ix_or_academic_sessions_version')
-
-    op.drop_table('or_academic_sessions')
-
+    for table in STREAM_TABLES:
+        op.drop_table(table)  # drops its indexes too
