@@ -220,3 +220,27 @@ def test_copying_an_export_elsewhere_keeps_rows_identical(sqlite_store: Store,
     # Same sourcedIds from another connection: taken over as updates, never duplicated.
     assert report.status == "succeeded"
     assert sum(c.added for c in report.counts.values()) == 0
+
+
+def test_oneroster_11_delta_with_deprecated_inactive_status(sqlite_store: Store,
+                                                            tmp_path: Path) -> None:
+    files = small_district()
+    for u in files["users"]:
+        del u["primaryOrgSourcedId"]
+        u["orgSourcedIds"], u["role"] = "s1", "student"
+    path = write_export(tmp_path / "e11", files, version="1.1")
+    csv_connection(sqlite_store, path)
+    assert run(sqlite_store).status == "succeeded"
+    write_export(path, {"users": [
+        {"sourcedId": "u1", "status": "inactive", "dateLastModified": "2026-11-20"},
+        {**user("u2", "Given2", "Renamed"), "status": "active",
+         "dateLastModified": "2026-11-20", "orgSourcedIds": "s1", "role": "student"},
+    ]}, version="1.1", modes={"users": "delta"})
+    report = run(sqlite_store)
+    assert report.status == "succeeded", (report.message, report.problems)
+    assert counts(report)["users"] == {"added": 0, "updated": 1, "unchanged": 0, "deleted": 1,
+                                       "skipped": 0}
+    assert record(sqlite_store, "users", "u1")["status"] == "tobedeleted"
+    assert record(sqlite_store, "users", "u2")["familyName"] == "Renamed"
+    # The 1.1 role and org of the changed user come along as a 1.2 roles record.
+    assert record(sqlite_store, "roles", "u2:s1")["status"] == "active"
