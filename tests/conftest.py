@@ -7,12 +7,9 @@ used only to create and drop the throwaway one).
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
@@ -20,26 +17,13 @@ from cryptography.fernet import Fernet
 from gateway.secrets import SecretBox
 from gateway.store.store import Store
 from gateway.store.tables import metadata
-
-PG_ADMIN_URL = os.environ.get("HARBOR_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from tests.helpers import throwaway_postgres
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    url = sa.engine.make_url(PG_ADMIN_URL)
-    name = f"harbor_test_{uuid.uuid4().hex[:10]}"
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        admin = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({exc}); start it or "
-                    f"set HARBOR_TEST_POSTGRES_URL", pytrace=False)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_postgres() as url:
+        yield url
 
 
 @pytest.fixture

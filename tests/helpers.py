@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
 
 from gateway.engine.run import RunOptions, RunReport, sync
 from gateway.store.store import Store
@@ -13,6 +20,30 @@ from gateway.store.store import Store
 SHARED = Path(os.environ.get("HARBOR_SHARED_DIR",
                              Path(__file__).resolve().parents[1].parent / "shared"))
 """The workplace's shared/ folder (official specs, real fixtures), beside the repository."""
+
+
+PG_ADMIN_URL = os.environ.get("HARBOR_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def throwaway_postgres(prefix: str = "harbor_test") -> Iterator[str]:
+    """A new database on the HARBOR_TEST_POSTGRES_URL server, dropped afterwards."""
+    url = sa.engine.make_url(PG_ADMIN_URL)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        admin = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({exc}); start it or "
+                    f"set HARBOR_TEST_POSTGRES_URL", pytrace=False)
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def csv_connection(store: Store, path: Path, *, tenant: str = "district",

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import sqlite3
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,9 +21,8 @@ import sqlalchemy as sa
 
 from gateway.bench.ingest import prepare_district
 from gateway.bench.peers import DLT_DATASET, csv_files
+from tests.helpers import throwaway_postgres
 
-PG_ADMIN_URL = os.environ.get("HARBOR_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STUDENTS = 300
 
 
@@ -56,20 +53,8 @@ def dlt_ready() -> None:
 
 @pytest.fixture
 def pg_bench_url() -> Iterator[str]:
-    """A throwaway database on the test server, dropped afterwards."""
-    url = sa.engine.make_url(PG_ADMIN_URL)
-    name = f"harbor_bench_test_{uuid.uuid4().hex[:8]}"
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        admin = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({exc}); start it or "
-                    f"set HARBOR_TEST_POSTGRES_URL", pytrace=False)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_postgres("harbor_bench_test") as url:
+        yield url
 
 
 def snake(stem: str) -> str:
