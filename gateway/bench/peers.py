@@ -155,6 +155,13 @@ def _offline_dlt(data_dir: Path) -> None:
     os.environ["DLT_DATA_DIR"] = str(data_dir)
 
 
+def _serial_sqlite_loads(destination_url: str) -> None:
+    """SQLite takes one writer at a time: dlt's parallel load jobs fail with "database is
+    locked" on a large district, so they run one after another (dlt's advice for SQLite)."""
+    if destination_url.startswith("sqlite"):
+        os.environ["LOAD__WORKERS"] = "1"
+
+
 def dlt_arrow(path: str, destination_url: str, workdir: str | None = None) -> float:
     """dlt: each file read by ``pyarrow.csv`` and handed to a ``dlt.resource`` as an Arrow
     table, one ``pipeline.run`` (timed whole) with ``write_disposition="replace"``.
@@ -164,6 +171,7 @@ def dlt_arrow(path: str, destination_url: str, workdir: str | None = None) -> fl
     """
     scratch = Path(tempfile.mkdtemp(prefix="dlt-", dir=workdir or Path(path).parent))
     _offline_dlt(scratch / "home")
+    _serial_sqlite_loads(destination_url)
     import dlt
 
     try:

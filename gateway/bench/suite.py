@@ -9,6 +9,7 @@ sizes measure each contender's full ingest once, for the plot.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sqlite3
@@ -65,8 +66,12 @@ class Contender:
         """Full ingest of the export at ``path`` into a throwaway database."""
         with throwaway_database(self.into, workdir, postgres_url) as where:
             params = {"path": str(path), self.param: where, **self.extra}
-            return measure(self.name, self.target, params,
-                           repeat=repeat if self.repeatable else 1, note=self.note)
+            try:
+                return measure(self.name, self.target, params,
+                               repeat=repeat if self.repeatable else 1, note=self.note)
+            except RuntimeError as exc:
+                # One broken peer must not cost the whole table; the row says what failed.
+                return Measurement(self.name, math.nan, math.nan, 0, f"FAILED: {exc}")
 
 
 def contenders(postgres_url: str | None) -> list[Contender]:
