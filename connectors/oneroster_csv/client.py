@@ -51,9 +51,11 @@ class _Counting(io.RawIOBase):
 class Export:
     """One export (folder or zip). File names are matched case-insensitively."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, named: bool = False) -> None:
         self.path = path
         self.name = path.name
+        self.named = named
+        """Name the export in labels (inbox mode, where several exports are applied)."""
         self._zip: zipfile.ZipFile | None = None
         self._members: dict[str, str] = {}
         self.bytes_read = [0]
@@ -88,7 +90,9 @@ class Export:
 
     def label(self, filename: str) -> str:
         real = self._members.get(filename.lower(), filename)
-        return f"{self.name}:{real.rsplit('/', 1)[-1]}" if self._zip else real
+        if self._zip is not None:
+            return f"{self.name}:{real.rsplit('/', 1)[-1]}"
+        return f"{self.name}/{real}" if self.named else real
 
     def size(self, filename: str) -> int:
         real = self._members[filename.lower()]
@@ -175,11 +179,11 @@ class Export:
         return Manifest(version, files, props.get("source.systemname", ""))
 
 
-def open_export(path: Path) -> Export:
+def open_export(path: Path, *, named: bool = False) -> Export:
     if not path.exists():
         raise ConfigError(f"{path} does not exist; check the connection's path (a folder or "
                           f".zip holding a OneRoster export, or a folder of exports)")
-    return Export(path)
+    return Export(path, named=named)
 
 
 def list_exports(inbox: Path) -> list[Path]:

@@ -90,15 +90,15 @@ class OneRosterCsvConnector(Connector[OneRosterCsvConfig]):
             last = (state or {}).get("last_export")
             pending = [p for p in list_exports(path) if last is None or p.name > last]
             for export_path in pending:
-                for item in self._pull_export(export_path):
+                for item in self._pull_export(export_path, named=True):
                     yield item
                 yield Checkpoint({"last_export": export_path.name}, label=export_path.name)
             return
         for item in self._pull_export(path):
             yield item
 
-    def _pull_export(self, path: Path) -> Iterator[PullItem]:
-        export = open_export(path)
+    def _pull_export(self, path: Path, *, named: bool = False) -> Iterator[PullItem]:
+        export = open_export(path, named=named)
         try:
             manifest = export.manifest()
             total = export.total_size()

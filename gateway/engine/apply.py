@@ -79,8 +79,10 @@ class StreamApply:
     """
 
     def __init__(self, session: SyncSession, check: BatchCheck, mode: Mode, *, write: bool,
-                 max_delete_share: float, approve_deletions: bool) -> None:
+                 max_delete_share: float, approve_deletions: bool,
+                 connection: str = "CONNECTION") -> None:
         self.session = session
+        self.connection = connection
         self.check = check
         self.stream = check.stream
         self.mode = mode
@@ -220,7 +222,7 @@ class StreamApply:
                 f"{self.active_before:,} active {self.stream} ({share:.0%}), more than the "
                 f"{self.max_delete_share:.0%} safeguard allows. Nothing was applied. If the "
                 f"export is truncated, fix it and sync again; if the deletions are intended, "
-                f"re-run with `harbor sync CONNECTION --approve-deletions` (or raise "
+                f"re-run with `harbor sync {self.connection} --approve-deletions` (or raise "
                 f"HARBOR_MAX_DELETE_SHARE).",
                 stream=self.stream, would_delete=would_delete, active=self.active_before,
             )

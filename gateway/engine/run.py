@@ -84,8 +84,9 @@ class _Run:
     """State of one run while batches arrive."""
 
     def __init__(self, session: SyncSession, version: int, options: RunOptions,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, label: str = "CONNECTION") -> None:
         self.session = session
+        self.label = label
         self.version = version
         self.options = options
         self.progress = progress
@@ -135,7 +136,7 @@ class _Run:
         return StreamApply(
             self.session, check, batch.mode, write=not self.options.dry_run,
             max_delete_share=self.options.max_delete_share,
-            approve_deletions=self.options.approve_deletions)
+            approve_deletions=self.options.approve_deletions, connection=self.label)
 
     def _ids(self, stream: str) -> set[str]:
         ids = self.active_ids.get(stream)
@@ -222,7 +223,7 @@ async def sync(store: Store, connection: ConnectionRecord, options: RunOptions =
     try:
         source = connector or build_connector(store, connection)
         with store.sync_session(connection) as (session, version):
-            run = _Run(session, version, options, progress)
+            run = _Run(session, version, options, progress, connection.label)
             async for item in source.pull(connection.state):
                 run.handle(item)
             run.finish()

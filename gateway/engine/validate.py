@@ -276,7 +276,8 @@ def _compile(stream_name: str) -> Checker:
         f"        sid, st, dlm, {', '.join(names)}, meta = r" if names else
         "        sid, st, dlm, meta = r",
         f"        h = HASH(f'{payload}'.encode()) - OFFSET",
-        "        if AGET(sid) == h and (BULK and not st or st == 'active'):",
+        "        prev = AGET(sid)",
+        "        if prev == h and (BULK and not st or st == 'active'):",
         "            ACTIVE[sid] = SEEN",
         "            unchanged += 1",
         "            ok = True",
@@ -319,7 +320,7 @@ def _compile(stream_name: str) -> Checker:
         f"        row = (TENANT, sid, st, NOW, VERSION, h, CONN, dlm or None, "
         f"{outs}{', ' if outs else ''}meta or None)",
         # New to the store (the common case of a first load): settled here.
-        "        if AGET(sid) is None and sid not in DELETED:",
+        "        if prev is None and sid not in DELETED:",
         "            ACTIVE[sid] = SEEN",
         "            INS(row)",
         "        else:",

@@ -173,6 +173,14 @@ def test_inbox_applies_exports_in_order_and_remembers(sqlite_store: Store,
                                        "skipped": 0}
     assert sqlite_store.connection("district/sis").state == {"last_export": "2026-11-02T0200"}
     assert run(sqlite_store).counts == {}  # nothing new in the inbox
+    broken = write_export(inbox / "2026-11-03T0200", {"users": [
+        {"sourcedId": "u1", "status": "gone", "dateLastModified": "2026-11-03T02:00:00Z"}]},
+        modes={"users": "delta"})
+    report = run(sqlite_store)
+    assert report.status == "failed"
+    assert report.problems[0].source == "2026-11-03T0200/users.csv"  # which export, too
+    assert sqlite_store.connection("district/sis").state == {"last_export": "2026-11-02T0200"}
+    assert broken.exists()
 
 
 def test_dry_run_reports_changes_and_writes_nothing(sqlite_store: Store,

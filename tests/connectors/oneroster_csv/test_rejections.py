@@ -140,7 +140,7 @@ def test_truncated_bulk_export_is_held_not_applied(loaded: tuple[Store, Path]) -
     report = run(store)
     assert report.status == "held"
     assert "would soft-delete 17 of 22 active users (77%)" in (report.message or "")
-    assert "--approve-deletions" in (report.message or "")
+    assert "harbor sync district/sis --approve-deletions" in (report.message or "")
     assert snapshot(store) == before
     approved = run(store, approve_deletions=True)
     assert approved.status == "succeeded"
