@@ -249,6 +249,9 @@ async def sync(store: Store, connection: ConnectionRecord, options: RunOptions =
     finally:
         if gc_was_enabled:
             gc.enable()
+        if report.status == "running":  # interrupted (Ctrl-C, shutdown) mid-run
+            report.status = "failed"
+            report.message = "interrupted before it finished; nothing was applied"
         if run is not None and not report.counts:
             report.counts = run.counts
         report.seconds = time.perf_counter() - started

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -252,3 +254,25 @@ def test_oneroster_11_delta_with_deprecated_inactive_status(sqlite_store: Store,
     assert record(sqlite_store, "users", "u2")["familyName"] == "Renamed"
     # The 1.1 role and org of the changed user come along as a 1.2 roles record.
     assert record(sqlite_store, "roles", "u2:s1")["status"] == "active"
+
+
+def test_an_interrupted_run_is_recorded_as_failed(sqlite_store: Store, export: Path) -> None:
+    """A run stopped mid-way (Ctrl-C) applies nothing and does not stay 'running'."""
+    from gateway.abc import Batch, Mode
+    from gateway.engine.run import RunOptions, sync
+
+    class Interrupting:
+        async def pull(self, state: object) -> Any:
+            yield Batch("orgs", Mode.BULK, "orgs.csv", [["d1", "", "", "D", "district", "",
+                                                        "", ""]], [2])
+            raise KeyboardInterrupt
+
+    csv_connection(sqlite_store, export)
+    rec = sqlite_store.connection("district/sis")
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(sync(sqlite_store, rec, RunOptions(),
+                         connector=Interrupting())) # type: ignore[arg-type]
+    [last] = sqlite_store.list_runs()
+    assert last.status == "failed"
+    assert "interrupted" in (last.message or "")
+    assert sqlite_store.count(sqlite_store.tenant("district").id, "orgs") == 0
