@@ -68,7 +68,7 @@ class StreamResult:
     activated: set[str] = field(default_factory=set)
     """Delta: sourcedIds that became active (added or revived)."""
     deactivated: set[str] = field(default_factory=set)
-    """Delta: sourcedIds that became ``tobedeleted``."""
+    """sourcedIds that became ``tobedeleted`` in this run (delta deletions, bulk vanishings)."""
 
 
 class StreamApply:
@@ -201,7 +201,8 @@ class StreamApply:
             self.counts.deleted += len(vanished)
             self.samples.deleted.extend(vanished[: SAMPLE_SIZE - len(self.samples.deleted)])
             result = StreamResult({sid for sid, v in active.items()
-                                   if v is _SEEN_ACTIVE or (type(v) is int and sid in foreign)})
+                                   if v is _SEEN_ACTIVE or (type(v) is int and sid in foreign)},
+                                  deactivated=self._deactivated | set(vanished))
         else:
             result = StreamResult(None, self._activated, self._deactivated)
         self._flush()

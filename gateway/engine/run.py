@@ -100,6 +100,8 @@ class _Run:
         self.current_key: tuple[str, str] | None = None
         self.rows_in_stream = 0
         self.state: Mapping[str, Any] | None = None
+        self.deactivated: dict[str, set[str]] = {}
+        self.bulk_streams: set[str] = set()
 
     def handle(self, item: Batch | Checkpoint) -> None:
         if isinstance(item, Checkpoint):
@@ -156,6 +158,10 @@ class _Run:
                 ids = self._ids(apply.stream)
                 ids |= result.activated
                 ids -= result.deactivated
+        if result.deactivated:
+            self.deactivated.setdefault(apply.stream, set()).update(result.deactivated)
+        if apply.mode is Mode.BULK:
+            self.bulk_streams.add(apply.stream)
         self.counts.setdefault(apply.stream, StreamCounts()).add(apply.counts)
         self.samples.append((apply.stream, apply.samples))
 
@@ -171,10 +177,45 @@ class _Run:
                         source, line, col.name,
                         f"{value!r} is not the sourcedId of any active {col.ref} record; add "
                         f"that record or correct the reference"))
+        self._check_stored_references()
         if self.problems:
             raise SourceDataError(
                 f"{self.problems.total:,} problem(s) in the source data; nothing was applied",
                 self.problems.kept, total=self.problems.total)
+
+    def _check_stored_references(self) -> None:
+        """Records this run removes must not leave stored records pointing at them.
+
+        A stream read in bulk was already checked row by row against the final ids; any
+        other stream (absent from the export, or a delta) is checked in the store: an
+        active enrollment whose class this delta deletes would otherwise dangle.
+        """
+        for target, gone in self.deactivated.items():
+            for stream, spec in STREAMS.items():
+                if stream in self.bulk_streams:
+                    continue
+                own = self.deactivated.get(stream, set())
+                for col in spec.columns:
+                    if col.kind != "ref" or col.ref != target:
+                        continue
+                    refs = [(sid, value) for sid, value in
+                            self.session.referencing(stream, col.db_name, gone)
+                            if sid not in own]  # those are removed in this run too
+                    if (stream, col.name) in OWNED_BY and refs:
+                        self._cascade(stream, [sid for sid, _ in refs])
+                        continue
+                    for sid, value in refs:
+                        self.problems.add(Problem(
+                            f"{stream} (stored)", None, col.name,
+                            f"active {stream} record {sid!r} points at {target} {value!r}, "
+                            f"which this run removes; remove or update that record in the "
+                            f"same export, or keep the {target} record"))
+
+    def _cascade(self, stream: str, sourced_ids: list[str]) -> None:
+        """Soft-delete records that are part of a removed owner (a user's roles)."""
+        if not self.options.dry_run:
+            self.session.soft_delete(stream, sourced_ids, now=self.now, version=self.version)
+        self.counts.setdefault(stream, StreamCounts()).deleted += len(sourced_ids)
 
     @property
     def wrote(self) -> bool:
@@ -201,6 +242,10 @@ class _Run:
 
 
 STREAMS_INDEX = {name: i for i, name in enumerate(STREAMS)}
+OWNED_BY = {("roles", "userSourcedId"), ("userProfiles", "userSourcedId")}
+"""References that make a record part of its target: in the REST binding a user's roles and
+profiles are inside the user, so removing the user removes them (cascade), where any other
+stored reference to a removed record is refused."""
 REFERENCED = {c.ref for s in STREAMS.values() for c in s.columns if c.ref}
 
 

@@ -145,6 +145,29 @@ class SyncSession:
                 cur.close()
         return idx
 
+    def referencing(self, stream: str, column: str,
+                    targets: set[str]) -> list[tuple[str, str]]:
+        """Active rows of ``stream`` whose ``column`` holds one of ``targets``."""
+        table = stream_tables[stream].name
+        found: list[tuple[str, str]] = []
+        ids = list(targets)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            cur = self._raw.cursor()
+            try:
+                if self.dialect == "postgresql":
+                    cur.execute(f'SELECT sourced_id, "{column}" FROM {table} WHERE tenant_id = %s '
+                                f'AND status = \'active\' AND "{column}" = ANY(%s)',
+                                (self.tenant_id, chunk))
+                else:
+                    cur.execute(f'SELECT sourced_id, "{column}" FROM {table} WHERE tenant_id = ? '
+                                f'AND status = \'active\' AND "{column}" IN '
+                                f'({", ".join("?" * len(chunk))})', (self.tenant_id, *chunk))
+                found.extend(cur.fetchall())
+            finally:
+                cur.close()
+        return found
+
     def active_ids(self, stream: str) -> set[str]:
         table = stream_tables[stream].name
         sql = f"SELECT sourced_id FROM {table} WHERE tenant_id = ? AND status = 'active'"

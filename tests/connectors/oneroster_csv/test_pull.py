@@ -76,7 +76,9 @@ def test_delta_applies_only_listed_rows(sqlite_store: Store, tmp_path: Path,
             {"sourcedId": "nobody", "status": "tobedeleted",
              "dateLastModified": "2026-11-20T02:00:00.000Z"},
         ],
-    }, modes={"users": "delta"})
+        "enrollments": [{"sourcedId": "e3", "status": "tobedeleted",
+                         "dateLastModified": "2026-11-20T02:00:00.000Z"}],
+    }, modes={"users": "delta", "enrollments": "delta"})
     report = run(sqlite_store)
     assert report.status == "succeeded", (report.message, report.problems)
     assert counts(report)["users"] == {"added": 1, "updated": 1, "unchanged": 0, "deleted": 1,
@@ -245,15 +247,19 @@ def test_oneroster_11_delta_with_deprecated_inactive_status(sqlite_store: Store,
         {"sourcedId": "u1", "status": "inactive", "dateLastModified": "2026-11-20"},
         {**user("u2", "Given2", "Renamed"), "status": "active",
          "dateLastModified": "2026-11-20", "orgSourcedIds": "s1", "role": "student"},
-    ]}, version="1.1", modes={"users": "delta"})
+    ], "enrollments": [{"sourcedId": "e1", "status": "inactive",
+                        "dateLastModified": "2026-11-20"}]},
+        version="1.1", modes={"users": "delta", "enrollments": "delta"})
     report = run(sqlite_store)
     assert report.status == "succeeded", (report.message, report.problems)
     assert counts(report)["users"] == {"added": 0, "updated": 1, "unchanged": 0, "deleted": 1,
                                        "skipped": 0}
     assert record(sqlite_store, "users", "u1")["status"] == "tobedeleted"
     assert record(sqlite_store, "users", "u2")["familyName"] == "Renamed"
-    # The 1.1 role and org of the changed user come along as a 1.2 roles record.
+    # The 1.1 role and org of the changed user come along as a 1.2 roles record; the
+    # removed user's role goes with the user.
     assert record(sqlite_store, "roles", "u2:s1")["status"] == "active"
+    assert record(sqlite_store, "roles", "u1:s1")["status"] == "tobedeleted"
 
 
 def test_an_interrupted_run_is_recorded_as_failed(sqlite_store: Store, export: Path) -> None:
@@ -276,3 +282,42 @@ def test_an_interrupted_run_is_recorded_as_failed(sqlite_store: Store, export: P
     assert last.status == "failed"
     assert "interrupted" in (last.message or "")
     assert sqlite_store.count(sqlite_store.tenant("district").id, "orgs") == 0
+
+
+def test_a_delta_may_not_leave_stored_records_dangling(sqlite_store: Store,
+                                                       export: Path) -> None:
+    """Deleting a user whose enrollment stays active would leave the store inconsistent."""
+    csv_connection(sqlite_store, export)
+    run(sqlite_store)
+    before = snapshot(sqlite_store)
+    write_export(export, {"users": [{"sourcedId": "u3", "status": "tobedeleted",
+                                     "dateLastModified": "2026-11-20T02:00:00.000Z"}]},
+                 modes={"users": "delta"})
+    report = run(sqlite_store)
+    assert report.status == "failed"
+    [problem] = report.problems
+    assert (problem.source, problem.column) == ("enrollments (stored)", "userSourcedId")
+    assert "active enrollments record 'e3' points at users 'u3'" in problem.message
+    assert snapshot(sqlite_store) == before
+    assert run(sqlite_store, dry_run=True).status == "failed"  # a dry run says so too
+
+
+def test_removing_a_user_removes_its_roles(sqlite_store: Store, tmp_path: Path) -> None:
+    files = small_district()
+    files["roles"] = [{"sourcedId": f"r-{u['sourcedId']}", "userSourcedId": u["sourcedId"],
+                       "roleType": "primary", "role": "student", "orgSourcedId": "s1"}
+                      for u in files["users"]]
+    path = write_export(tmp_path / "e", files)
+    csv_connection(sqlite_store, path)
+    assert run(sqlite_store).status == "succeeded"
+    write_export(path, {
+        "users": [{"sourcedId": "u3", "status": "tobedeleted",
+                   "dateLastModified": "2026-11-20T02:00:00Z"}],
+        "enrollments": [{"sourcedId": "e3", "status": "tobedeleted",
+                         "dateLastModified": "2026-11-20T02:00:00Z"}],
+    }, modes={"users": "delta", "enrollments": "delta"})
+    report = run(sqlite_store)
+    assert report.status == "succeeded", (report.message, report.problems)
+    assert counts(report)["roles"]["deleted"] == 1
+    assert record(sqlite_store, "roles", "r-u3")["status"] == "tobedeleted"
+    assert record(sqlite_store, "roles", "r-u4")["status"] == "active"
