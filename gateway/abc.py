@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -74,6 +74,12 @@ class Batch:
     sends one empty batch with ``last=True``, which means "delete everything")."""
     progress: tuple[int, int] | None = None
     """``(done, total)`` units (bytes, pages) of the whole pull, for progress bars."""
+    digest: str | None = None
+    """Optional, on a stream's first batch (best sent with no rows): a digest of the whole
+    stream source that changes whenever its content does. The engine may answer that
+    ``yield`` with ``True`` (``asend``) when it knows the stream unchanged since it last
+    applied that digest; the connector then sends just a final empty ``last=True`` batch for
+    the stream. A connector that ignores the answer simply goes on sending rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +167,7 @@ class Connector(abc.ABC, Generic[C]):
         """
 
     @abc.abstractmethod
-    def pull(self, state: Mapping[str, Any] | None) -> AsyncIterator[PullItem]:
+    def pull(self, state: Mapping[str, Any] | None) -> AsyncGenerator[PullItem, bool | None]:
         """Yield batches of canonical rows, and checkpoints of cursor state.
 
         ``state`` is the last checkpoint the engine saved (None on the first run); a

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import xxhash
+
 from gateway.errors import ConfigError, Problem, SourceDataError
 
 __all__ = ["Export", "Manifest", "open_export"]
@@ -127,6 +129,16 @@ class Export:
         finally:
             text.close()
             raw.close()
+
+    def digest(self, filename: str) -> str:
+        """A content hash of the file (xxh3-128, about 0.1 s for 300 MB)."""
+        real = self._members[filename.lower()]
+        h = xxhash.xxh3_128()
+        raw = self._zip.open(real) if self._zip is not None else (self.path / real).open("rb")
+        with raw:
+            while chunk := raw.read(1 << 20):
+                h.update(chunk)
+        return h.hexdigest()
 
     def first_bad_utf8_line(self, filename: str) -> int | None:
         """The 1-based line holding the first bytes that are not UTF-8 (slow; errors only)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -84,20 +84,31 @@ class OneRosterCsvConnector(Connector[OneRosterCsvConfig]):
                            f"{len(present['bulk'])} bulk file(s), {len(present['delta'])} delta "
                            f"file(s)", {"version": manifest.version, **present})
 
-    async def pull(self, state: Mapping[str, Any] | None) -> AsyncIterator[PullItem]:
+    async def pull(self, state: Mapping[str, Any] | None,
+                   ) -> AsyncGenerator[PullItem, bool | None]:
+        # File reading is synchronous; relay its items and the engine's answers (skip).
+        items = self._items(state)
+        answer: bool | None = None
+        while True:
+            try:
+                item = items.send(answer)
+            except StopIteration:
+                return
+            answer = yield item
+
+    def _items(self, state: Mapping[str, Any] | None) -> Generator[PullItem, bool | None, None]:
         path = self.config.path
         if self._is_inbox():
             last = (state or {}).get("last_export")
             pending = [p for p in list_exports(path) if last is None or p.name > last]
             for export_path in pending:
-                for item in self._pull_export(export_path, named=True):
-                    yield item
+                yield from self._pull_export(export_path, named=True)
                 yield Checkpoint({"last_export": export_path.name}, label=export_path.name)
             return
-        for item in self._pull_export(path):
-            yield item
+        yield from self._pull_export(path)
 
-    def _pull_export(self, path: Path, *, named: bool = False) -> Iterator[PullItem]:
+    def _pull_export(self, path: Path, *,
+                     named: bool = False) -> Generator[PullItem, bool | None, None]:
         export = open_export(path, named=named)
         try:
             manifest = export.manifest()
@@ -127,7 +138,7 @@ class _ExportReader:
             mode = "bulk" if self.export.has(f"{stream}.csv") else "absent"
         return mode
 
-    def items(self) -> Iterator[Batch]:
+    def items(self) -> Generator[Batch, bool | None, None]:
         names = STREAMS_11 if self.v11 else tuple(STREAMS)
         lowered = {k.lower(): v for k, v in self.manifest.files.items()}
         self.manifest.files.clear()
@@ -144,7 +155,8 @@ class _ExportReader:
                     f"file or set file.{stream} to absent")])
             yield from self._stream(stream, Mode(mode), filename)
 
-    def _stream(self, stream: str, mode: Mode, filename: str) -> Iterator[Batch]:
+    def _stream(self, stream: str, mode: Mode,
+                filename: str) -> Generator[Batch, bool | None, None]:
         try:
             yield from self._read(stream, mode, filename)
         except UnicodeDecodeError:
@@ -154,8 +166,15 @@ class _ExportReader:
                 "this line has bytes that are not UTF-8 (often a Windows-1252 accent such as "
                 "é); save or export the file as UTF-8")]) from None
 
-    def _read(self, stream: str, mode: Mode, filename: str) -> Iterator[Batch]:
+    def _read(self, stream: str, mode: Mode,
+              filename: str) -> Generator[Batch, bool | None, None]:
         version = self.manifest.version
+        if not self.v11:  # 1.1 conversions carry state from file to file: always read
+            label = self.export.label(filename)
+            digest = f"{version}:{mode}:{self.export.digest(filename)}"
+            if (yield Batch(stream, mode, label, [], [], digest=digest)):
+                yield Batch(stream, mode, label, [], [], last=True)  # unchanged: skipped
+                return
         with self.export.open_csv(filename) as (reader, label):
             header = next(reader, None)
             if header is None:

@@ -16,6 +16,7 @@ from typing import Any
 from gateway.abc import Batch, Checkpoint, Connector, Mode
 from gateway.clock import utcnow
 from gateway.engine.apply import Samples, StreamApply, StreamCounts, sample_ids
+from gateway.engine.marks import Marks
 from gateway.engine.validate import BatchCheck, Deferred, Problems, ref_columns
 from gateway.errors import (
     ConfigError,
@@ -42,6 +43,8 @@ class RunOptions:
     dry_run: bool = False
     approve_deletions: bool = False
     max_delete_share: float = 0.2
+    reread: bool = False
+    """Read every source even when its digest says it is unchanged."""
 
 
 @dataclass(slots=True)
@@ -67,6 +70,8 @@ class RunReport:
     version: int | None = None
     seconds: float = 0.0
     samples: list[StreamChange] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Streams whose source was unchanged since it was last applied, so not read."""
 
     @property
     def writes(self) -> int:
@@ -84,9 +89,12 @@ class _Run:
     """State of one run while batches arrive."""
 
     def __init__(self, session: SyncSession, version: int, options: RunOptions,
-                 progress: Progress | None, label: str = "CONNECTION") -> None:
+                 progress: Progress | None, label: str = "CONNECTION",
+                 marks: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.session = session
         self.label = label
+        self.marks = Marks(session, marks, enabled=not options.reread)
+        self.skipping: tuple[str, str] | None = None
         self.version = version
         self.options = options
         self.progress = progress
@@ -103,11 +111,25 @@ class _Run:
         self.deactivated: dict[str, set[str]] = {}
         self.bulk_streams: set[str] = set()
 
-    def handle(self, item: Batch | Checkpoint) -> None:
+    def handle(self, item: Batch | Checkpoint) -> bool | None:
+        """Take one item of the pull; True asks the connector to skip the stream."""
         if isinstance(item, Checkpoint):
             self.state = item.state
-            return
+            return None
         key = (item.stream, item.source)
+        if self.skipping == key:
+            self.skipping = None
+            if item.last and not item.rows:  # the connector honoured the skip
+                self.marks.skipped.append(item.stream)
+                self.counts.setdefault(item.stream, StreamCounts()).unchanged += (
+                    self.session.count_owned(item.stream))
+                self.active_ids.pop(item.stream, None)  # reload from the store if needed
+                return None
+        elif ((self.current is None or self.current_key != key)
+              and self.marks.can_skip(item, self.deactivated)):
+            self._finish_current()
+            self.skipping = key
+            return True
         if self.current is None or self.current_key != key:
             self._finish_current()
             self.current = self._start(item)
@@ -119,6 +141,7 @@ class _Run:
             self.progress(item.stream, self.rows_in_stream, item.progress)
         if item.last:
             self._finish_current()
+        return None
 
     def _start(self, batch: Batch) -> StreamApply:
         if batch.stream not in STREAMS:
@@ -268,17 +291,25 @@ async def sync(store: Store, connection: ConnectionRecord, options: RunOptions =
     try:
         source = connector or build_connector(store, connection)
         with store.sync_session(connection) as (session, version):
-            run = _Run(session, version, options, progress, connection.label)
-            async for item in source.pull(connection.state):
-                run.handle(item)
+            run = _Run(session, version, options, progress, connection.label,
+                       connection.marks)
+            pull = source.pull(connection.state)
+            answer: bool | None = None
+            try:
+                while True:  # async for, but answering skip questions (see Batch.digest)
+                    answer = run.handle(await pull.asend(answer))
+            except StopAsyncIteration:
+                pass
             run.finish()
+            report.skipped = run.marks.skipped
             report.counts = run.counts
             if options.dry_run:
                 report.samples = run.changes()
                 report.status = "dry_run"
             else:
                 store.commit_sync(session, version=version, wrote=run.wrote,
-                                  state=run.state if run.state is not None else connection.state)
+                                  state=run.state if run.state is not None else connection.state,
+                                  marks=run.marks.current())
                 report.status = "succeeded"
                 report.version = version if run.wrote else None
     except SafeguardTripped as exc:

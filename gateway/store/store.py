@@ -38,6 +38,8 @@ class ConnectionRecord:
     config: Mapping[str, Any]
     state: Mapping[str, Any] | None
     has_secrets: bool
+    marks: Mapping[str, Mapping[str, Any]] | None = None
+    """Per stream, the digest and change version of the source last applied."""
 
     @property
     def label(self) -> str:
@@ -128,7 +130,7 @@ class Store:
     @staticmethod
     def _connection_record(row: Any) -> ConnectionRecord:
         return ConnectionRecord(row.id, row.tenant_id, row.tenant, row.name, row.connector,
-                                row.config, row.state, bool(row.secrets))
+                                row.config, row.state, bool(row.secrets), row.marks)
 
     def connection(self, name: str, *, tenant: str | None = None) -> ConnectionRecord:
         """A connection by ``name`` (or ``tenant/name``); a clear error when unknown or
@@ -221,13 +223,15 @@ class Store:
 
     @staticmethod
     def commit_sync(session: SyncSession, *, version: int, wrote: bool,
-                    state: Mapping[str, Any] | None) -> None:
+                    state: Mapping[str, Any] | None,
+                    marks: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         conn = session.conn
         if wrote:
             conn.execute(tenants.update().where(tenants.c.id == session.tenant_id)
                          .values(last_version=version))
         conn.execute(connections.update().where(connections.c.id == session.connection_id)
                      .values(state=dict(state) if state is not None else None,
+                             marks=dict(marks) if marks else None,
                              updated_at=utcnow()))
         assert session.tx is not None
         session.tx.commit()

@@ -168,6 +168,20 @@ class SyncSession:
                 cur.close()
         return found
 
+    def max_version(self, stream: str) -> int:
+        """The newest change version among the tenant's rows of ``stream`` (0 if none)."""
+        t = stream_tables[stream]
+        q = sa.select(sa.func.max(t.c.version)).where(t.c.tenant_id == self.tenant_id)
+        return int(self.conn.execute(q).scalar() or 0)
+
+    def count_owned(self, stream: str) -> int:
+        """Active rows of ``stream`` this connection wrote last."""
+        t = stream_tables[stream]
+        q = sa.select(sa.func.count()).select_from(t).where(
+            t.c.tenant_id == self.tenant_id, t.c.status == ACTIVE,
+            t.c.connection_id == self.connection_id)
+        return int(self.conn.execute(q).scalar_one())
+
     def active_ids(self, stream: str) -> set[str]:
         table = stream_tables[stream].name
         sql = f"SELECT sourced_id FROM {table} WHERE tenant_id = ? AND status = 'active'"

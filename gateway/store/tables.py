@@ -41,6 +41,9 @@ connections = sa.Table(
     sa.Column("config", sa.JSON, nullable=False),
     sa.Column("secrets", sa.Text, nullable=True),
     sa.Column("state", sa.JSON, nullable=True),
+    # The engine's own memory of each stream's last applied source (digest, version), so an
+    # unchanged file can be skipped; kept apart from the connector's cursor state.
+    sa.Column("marks", sa.JSON, nullable=True),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("updated_at", sa.String(32), nullable=False),
     sa.UniqueConstraint("tenant_id", "name", name="uq_connections_tenant_name"),
