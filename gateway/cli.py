@@ -139,11 +139,13 @@ def sync_command(
         help="Apply a bulk pull even if it deletes more than the safeguard allows.")] = False,
     max_delete_share: Annotated[float | None, typer.Option(
         help="Safeguard threshold (0-1); default HARBOR_MAX_DELETE_SHARE or 0.2.")] = None,
+    reread: Annotated[bool, typer.Option(
+        help="Read every file, even those unchanged since they were last applied.")] = False,
 ) -> None:
     """Pull from a connection and apply the changes (one recorded run)."""
     share = get_settings().max_delete_share if max_delete_share is None else max_delete_share
     options = RunOptions(dry_run=dry_run, approve_deletions=approve_deletions,
-                         max_delete_share=share)
+                         max_delete_share=share, reread=reread)
     try:
         with open_store() as store:
             report = run_sync(store, name, options)

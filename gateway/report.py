@@ -67,6 +67,9 @@ def print_report(console: Console, report: RunReport) -> None:
         outcome = "nothing was applied; the store is as it was"
     console.print(f"run {report.run_id} of {report.connection}: [{style}]{report.status}"
                   f"[/{style}] in {report.seconds:.1f} s; {outcome}")
+    if report.skipped:
+        console.print(f"unchanged since last applied, not read: {', '.join(report.skipped)} "
+                      f"(--reread reads them anyway)", highlight=False)
     if report.message:
         console.print(report.message, highlight=False, soft_wrap=True)
     print_problems(console, report.problems, report.problem_total)

@@ -46,8 +46,11 @@ def test_init_add_check_sync_runs(tmp_path: Path, data_dir: Path) -> None:
     assert code == 0 and "succeeded" in out and "change version 1" in out
     code, out = harbor("sync", "sis")
     assert code == 0 and "0 record write(s)" in out
+    assert "unchanged since last applied, not read: orgs" in out
+    code, out = harbor("sync", "sis", "--reread")
+    assert code == 0 and "not read" not in out
     code, out = harbor("runs")
-    assert code == 0 and out.count("d1/sis") == 3
+    assert code == 0 and out.count("d1/sis") == 4
     code, out = harbor("runs", "--last")
     assert "unchanged" in out
 
