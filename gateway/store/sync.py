@@ -8,6 +8,7 @@ row-at-a-time ORM or SQLAlchemy Core inserts would cost several times the whole 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -147,26 +148,25 @@ class SyncSession:
 
     def referencing(self, stream: str, column: str,
                     targets: set[str]) -> list[tuple[str, str]]:
-        """Active rows of ``stream`` whose ``column`` holds one of ``targets``."""
+        """Active rows of ``stream`` whose ``column`` holds one of ``targets``: one scan of
+        the tenant's rows, however many targets (a hashed set on both databases)."""
+        if not targets:
+            return []
         table = stream_tables[stream].name
-        found: list[tuple[str, str]] = []
-        ids = list(targets)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            cur = self._raw.cursor()
-            try:
-                if self.dialect == "postgresql":
-                    cur.execute(f'SELECT sourced_id, "{column}" FROM {table} WHERE tenant_id = %s '
-                                f'AND status = \'active\' AND "{column}" = ANY(%s)',
-                                (self.tenant_id, chunk))
-                else:
-                    cur.execute(f'SELECT sourced_id, "{column}" FROM {table} WHERE tenant_id = ? '
-                                f'AND status = \'active\' AND "{column}" IN '
-                                f'({", ".join("?" * len(chunk))})', (self.tenant_id, *chunk))
-                found.extend(cur.fetchall())
-            finally:
-                cur.close()
-        return found
+        cur = self._raw.cursor()
+        try:
+            if self.dialect == "postgresql":
+                cur.execute(f'SELECT sourced_id, "{column}" FROM {table} WHERE tenant_id = %s '
+                            f'AND status = \'active\' AND "{column}" = ANY(%s)',
+                            (self.tenant_id, list(targets)))
+            else:
+                cur.execute(f'SELECT sourced_id, "{column}" FROM {table} WHERE tenant_id = ? '
+                            f'AND status = \'active\' AND "{column}" IN '
+                            f'(SELECT value FROM json_each(?))',
+                            (self.tenant_id, json.dumps(list(targets))))
+            return list(cur.fetchall())
+        finally:
+            cur.close()
 
     def max_version(self, stream: str) -> int:
         """The newest change version among the tenant's rows of ``stream`` (0 if none)."""
