@@ -6,9 +6,7 @@ OneRoster 1.2 JSON records and the conversions between the two are re-exported h
 
 from __future__ import annotations
 
-from .oneroster import (
-    NESTED_STREAMS,
-    STREAM_MODELS,
+from ._records import (
     AcademicSession,
     Category,
     Class,
@@ -18,7 +16,6 @@ from .oneroster import (
     Credential,
     Demographics,
     Enrollment,
-    GUIDRef,
     LearningObjectiveResult,
     LearningObjectiveScoreSet,
     LearningObjectiveSet,
@@ -40,10 +37,9 @@ from .oneroster import (
     UserProfile,
     UserProfileRecord,
     UserResource,
-    from_model,
-    json_field,
-    to_model,
 )
+from ._refs import GUIDRef
+from .oneroster import NESTED_STREAMS, STREAM_MODELS, from_model, json_field, to_model
 
 __all__ = [
     "NESTED_STREAMS",

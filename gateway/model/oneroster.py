@@ -24,12 +24,8 @@ from ._records import (
     ClassResource,
     Course,
     CourseResource,
-    Credential,
     Demographics,
     Enrollment,
-    LearningObjectiveResult,
-    LearningObjectiveScoreSet,
-    LearningObjectiveSet,
     LineItem,
     LineItemLearningObjectiveId,
     LineItemScoreScale,
@@ -39,17 +35,13 @@ from ._records import (
     Result,
     ResultLearningObjectiveId,
     ResultScoreScale,
-    RoleAssignment,
     RoleRecord,
     ScoreScale,
-    ScoreScaleValue,
     User,
-    UserId,
-    UserProfile,
     UserProfileRecord,
     UserResource,
 )
-from ._refs import REF_TYPES, GUIDRef, href
+from ._refs import REF_TYPES, href
 from ._values import (
     format_bool,
     format_datetime,
@@ -60,44 +52,7 @@ from ._values import (
 )
 from .schema import COMMON_COLUMNS, STREAMS, Column, Stream
 
-__all__ = [
-    "NESTED_STREAMS",
-    "STREAM_MODELS",
-    "AcademicSession",
-    "Category",
-    "Class",
-    "ClassResource",
-    "Course",
-    "CourseResource",
-    "Credential",
-    "Demographics",
-    "Enrollment",
-    "GUIDRef",
-    "LearningObjectiveResult",
-    "LearningObjectiveScoreSet",
-    "LearningObjectiveSet",
-    "LineItem",
-    "LineItemLearningObjectiveId",
-    "LineItemScoreScale",
-    "OneRosterRecord",
-    "Org",
-    "Resource",
-    "Result",
-    "ResultLearningObjectiveId",
-    "ResultScoreScale",
-    "RoleAssignment",
-    "RoleRecord",
-    "ScoreScale",
-    "ScoreScaleValue",
-    "User",
-    "UserId",
-    "UserProfile",
-    "UserProfileRecord",
-    "UserResource",
-    "from_model",
-    "json_field",
-    "to_model",
-]
+__all__ = ["NESTED_STREAMS", "STREAM_MODELS", "from_model", "json_field", "to_model"]
 
 Row = Mapping[str, str | None]
 
