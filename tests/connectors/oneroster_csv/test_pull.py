@@ -321,3 +321,64 @@ def test_removing_a_user_removes_its_roles(sqlite_store: Store, tmp_path: Path) 
     assert counts(report)["roles"]["deleted"] == 1
     assert record(sqlite_store, "roles", "r-u3")["status"] == "tobedeleted"
     assert record(sqlite_store, "roles", "r-u4")["status"] == "active"
+
+
+def test_every_oneroster_12_file_loads(sqlite_store: Store, tmp_path: Path) -> None:
+    """All 21 data files of the 1.2 CSV binding, cross-referenced, in one export."""
+    files = small_district()
+    when = "2026-09-01"
+    files["userProfiles"] = [{"sourcedId": "up1", "userSourcedId": "u1", "profileType": "lms",
+                              "vendorId": "acme", "credentialType": "password",
+                              "username": "u1@acme"}]
+    files["roles"] = [{"sourcedId": "r1", "userSourcedId": "u1", "roleType": "primary",
+                       "role": "student", "orgSourcedId": "s1", "userProfileSourcedId": "up1",
+                       "beginDate": "2026-08-20"}]
+    files["demographics"] = [{"sourcedId": "u1", "birthDate": "2015-03-02", "sex": "female",
+                              "white": "false", "asian": "true"}]
+    files["resources"] = [{"sourcedId": "res1", "vendorResourceId": "math-5", "title": "Math",
+                           "roles": "student,teacher", "importance": "primary"}]
+    files["classResources"] = [{"sourcedId": "cr1", "classSourcedId": "k1",
+                                "resourceSourcedId": "res1"}]
+    files["courseResources"] = [{"sourcedId": "cor1", "courseSourcedId": "c1",
+                                 "resourceSourcedId": "res1"}]
+    files["userResources"] = [{"sourcedId": "ur1", "userSourcedId": "u1",
+                               "resourceSourcedId": "res1", "classSourcedId": "k1"}]
+    files["categories"] = [{"sourcedId": "cat1", "title": "Homework", "weight": "0.4"}]
+    files["scoreScales"] = [{"sourcedId": "ss1", "title": "4-point", "type": "rubric",
+                             "classSourcedId": "k1",
+                             "scoreScaleValue": "{1:Beginning},{4:Mastered}"}]
+    files["lineItems"] = [{"sourcedId": "li1", "title": "Fractions quiz", "assignDate": when,
+                           "dueDate": "2026-09-08T23:59:00Z", "classSourcedId": "k1",
+                           "categorySourcedId": "cat1", "academicSessionSourcedId": "y1",
+                           "resultValueMin": "0", "resultValueMax": "4",
+                           "schoolSourcedId": "s1"}]
+    files["lineItemLearningObjectiveIds"] = [{
+        "sourcedId": "lilo1", "lineItemSourcedId": "li1", "source": "case",
+        "learningObjectiveId": "urn:uuid:9a1b5e4e-d7cc-11e8-824f-0242ac160002"}]
+    files["lineItemScoreScales"] = [{"sourcedId": "liss1", "lineItemSourcedId": "li1",
+                                     "scoreScaleSourcedId": "ss1"}]
+    files["results"] = [{"sourcedId": "res-r1", "lineItemSourcedId": "li1",
+                         "studentSourcedId": "u1", "scoreStatus": "fully graded",
+                         "score": "3", "scoreDate": "2026-09-09", "classSourcedId": "k1",
+                         "late": "false"}]
+    files["resultLearningObjectiveIds"] = [{
+        "sourcedId": "rlo1", "resultSourcedId": "res-r1", "source": "case",
+        "learningObjectiveId": "urn:uuid:9a1b5e4e-d7cc-11e8-824f-0242ac160002", "score": "3"}]
+    files["resultScoreScales"] = [{"sourcedId": "rss1", "resultSourcedId": "res-r1",
+                                   "scoreScaleSourcedId": "ss1"}]
+    from gateway.model.schema import STREAMS
+
+    assert set(files) == set(STREAMS)
+    path = write_export(tmp_path / "all", files)
+    csv_connection(sqlite_store, path)
+    report = run(sqlite_store)
+    assert report.status == "succeeded", (report.message, report.problems)
+    assert {s for s, c in counts(report).items() if c["added"]} == set(STREAMS)
+    assert record(sqlite_store, "lineItems", "li1")["dueDate"] == "2026-09-08T23:59:00.000Z"
+    assert record(sqlite_store, "roles", "r1")["userProfileSourcedId"] == "up1"
+    # A result pointing at a line item that is not there is refused like any reference.
+    files["results"][0]["lineItemSourcedId"] = "li404"
+    write_export(path, files)
+    failed = run(sqlite_store)
+    assert failed.status == "failed"
+    assert failed.problems[0].source == "results.csv"
