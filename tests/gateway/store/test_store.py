@@ -126,3 +126,45 @@ def test_large_batches_cross_flush_boundaries(store: Store, tmp_path: Path) -> N
     again = run(store)
     assert counts(again)["users"]["updated"] == 251
     assert store.count(store.tenant("district").id, "users") == 25_002
+
+
+def test_removals_may_not_leave_stored_records_dangling(store: Store, tmp_path: Path) -> None:
+    files = small_district()
+    files["roles"] = [{"sourcedId": f"r-{u['sourcedId']}", "userSourcedId": u["sourcedId"],
+                       "roleType": "primary", "role": "student", "orgSourcedId": "s1"}
+                      for u in files["users"]]
+    path = write_export(tmp_path / "e", files)
+    csv_connection(store, path)
+    assert run(store).status == "succeeded"
+    before = snapshot(store)
+    delete_u3 = {"sourcedId": "u3", "status": "tobedeleted",
+                 "dateLastModified": "2026-11-20T02:00:00Z"}
+    write_export(path, {"users": [delete_u3]}, modes={"users": "delta"})
+    refused = run(store)
+    assert refused.status == "failed"
+    assert [p.source for p in refused.problems] == ["enrollments (stored)"]
+    assert snapshot(store) == before
+    write_export(path, {"users": [delete_u3], "enrollments": [
+        {"sourcedId": "e3", "status": "tobedeleted",
+         "dateLastModified": "2026-11-20T02:00:00Z"}]},
+        modes={"users": "delta", "enrollments": "delta"})
+    applied = run(store)
+    assert applied.status == "succeeded", (applied.message, applied.problems)
+    assert counts(applied)["roles"]["deleted"] == 1  # the user's role goes with it
+    assert record(store, "roles", "r-u3")["status"] == "tobedeleted"
+
+
+def test_identical_files_are_skipped_until_someone_else_writes(store: Store,
+                                                               tmp_path: Path) -> None:
+    path = write_export(tmp_path / "e", small_district())
+    csv_connection(store, path)
+    run(store)
+    assert "users" in run(store).skipped
+    other = write_export(tmp_path / "other", {"users": [
+        {**user("u1", "Given1", "Elsewhere"), "status": "active",
+         "dateLastModified": "2026-11-20T00:00:00Z"}]}, modes={"users": "delta"})
+    csv_connection(store, other, name="other")
+    assert run(store, "district/other").status == "succeeded"
+    back = run(store)
+    assert "users" not in back.skipped
+    assert record(store, "users", "u1")["familyName"] == "Family1"
