@@ -10,9 +10,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from gateway.engine.run import RunOptions, RunReport, build_connector, sync
 from gateway.errors import HarborError
+from gateway.model.schema import STREAMS
 from gateway.plugins import available_connectors, connector_class
 from gateway.report import print_counts, print_problems, print_report, print_runs
 from gateway.secrets import secret_box
@@ -183,6 +185,34 @@ def runs(
             print_problems(console, store.run_problems(r.id), r.problem_count)
     except HarborError as exc:
         raise _fail(exc) from None
+
+
+@app.command()
+def changes(
+    stream: Annotated[str, typer.Argument(help="A OneRoster stream, e.g. users, enrollments.")],
+    tenant: Annotated[str, typer.Option(help="Tenant (district) slug.")] = "default",
+    since: Annotated[int, typer.Option(help="Change version to start after (0: all).")] = 0,
+    limit: Annotated[int, typer.Option(help="At most this many records.")] = 50,
+) -> None:
+    """The change feed: records of STREAM written after change version --since."""
+    if stream not in STREAMS:
+        console.print(f"[red]error:[/red] no stream {stream!r}; streams: "
+                      f"{', '.join(STREAMS)}", highlight=False)
+        raise typer.Exit(EXIT_FAILED)
+    try:
+        with open_store() as store:
+            rows = store.changes_since(store.tenant(tenant).id, stream, since, limit=limit)
+    except HarborError as exc:
+        raise _fail(exc) from None
+    table = Table(title=f"{tenant} {stream} changed after version {since}",
+                  title_justify="left")
+    for col in ("version", "sourcedId", "status", "dateLastModified"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r["version"]), r["sourcedId"], r["status"], r["dateLastModified"])
+    console.print(table)
+    if len(rows) == limit:
+        console.print(f"(the first {limit:,}; raise --limit for more)")
 
 
 @app.command()

@@ -53,6 +53,12 @@ def test_init_add_check_sync_runs(tmp_path: Path, data_dir: Path) -> None:
     assert code == 0 and out.count("d1/sis") == 4
     code, out = harbor("runs", "--last")
     assert "unchanged" in out
+    code, out = harbor("changes", "users", "--tenant", "d1", "--since", "0", "--limit", "3")
+    assert code == 0 and "u1" in out and "(the first 3; raise --limit for more)" in out
+    code, out = harbor("changes", "users", "--tenant", "d1", "--since", "1")
+    assert code == 0 and "u1" not in out  # nothing changed after the first sync
+    code, out = harbor("changes", "pupils", "--tenant", "d1")
+    assert code == 1 and "no stream 'pupils'" in out
 
 
 def test_failed_sync_exits_nonzero_with_located_problems(tmp_path: Path) -> None:
