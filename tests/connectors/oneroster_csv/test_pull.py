@@ -302,27 +302,6 @@ def test_a_delta_may_not_leave_stored_records_dangling(sqlite_store: Store,
     assert run(sqlite_store, dry_run=True).status == "failed"  # a dry run says so too
 
 
-def test_removing_a_user_removes_its_roles(sqlite_store: Store, tmp_path: Path) -> None:
-    files = small_district()
-    files["roles"] = [{"sourcedId": f"r-{u['sourcedId']}", "userSourcedId": u["sourcedId"],
-                       "roleType": "primary", "role": "student", "orgSourcedId": "s1"}
-                      for u in files["users"]]
-    path = write_export(tmp_path / "e", files)
-    csv_connection(sqlite_store, path)
-    assert run(sqlite_store).status == "succeeded"
-    write_export(path, {
-        "users": [{"sourcedId": "u3", "status": "tobedeleted",
-                   "dateLastModified": "2026-11-20T02:00:00Z"}],
-        "enrollments": [{"sourcedId": "e3", "status": "tobedeleted",
-                         "dateLastModified": "2026-11-20T02:00:00Z"}],
-    }, modes={"users": "delta", "enrollments": "delta"})
-    report = run(sqlite_store)
-    assert report.status == "succeeded", (report.message, report.problems)
-    assert counts(report)["roles"]["deleted"] == 1
-    assert record(sqlite_store, "roles", "r-u3")["status"] == "tobedeleted"
-    assert record(sqlite_store, "roles", "r-u4")["status"] == "active"
-
-
 def test_every_oneroster_12_file_loads(sqlite_store: Store, tmp_path: Path) -> None:
     """All 21 data files of the 1.2 CSV binding, cross-referenced, in one export."""
     files = small_district()
