@@ -11,11 +11,17 @@ import sqlalchemy as sa
 
 from gateway.clock import utcnow
 from gateway.errors import ConfigError, Problem
-from gateway.model.schema import STREAMS
 from gateway.secrets import SecretBox
 from gateway.store import db
 from gateway.store.sync import SyncSession
-from gateway.store.tables import connections, run_problems, runs, stream_tables, tenants
+from gateway.store.tables import (
+    connections,
+    record_select,
+    run_problems,
+    runs,
+    stream_tables,
+    tenants,
+)
 
 __all__ = ["ConnectionRecord", "RunRecord", "Store", "TenantRecord"]
 
@@ -249,14 +255,10 @@ class Store:
     def record(self, tenant_id: int, stream: str, sourced_id: str) -> dict[str, Any] | None:
         """One record as a flat OneRoster row (CSV column names), or None."""
         t = stream_tables[stream]
-        names = ["sourcedId", "status", "dateLastModified", *STREAMS[stream].column_names,
-                 "metadata"]
-        cols = [t.c.sourced_id, t.c.status, t.c.date_last_modified,
-                *(t.c[c.db_name] for c in STREAMS[stream].columns), t.c.metadata]
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(*cols).where(
+            row = conn.execute(record_select(stream).where(
                 t.c.tenant_id == tenant_id, t.c.sourced_id == sourced_id)).first()
-        return dict(zip(names, row, strict=True)) if row else None
+        return dict(row._mapping) if row else None
 
     def changes_since(self, tenant_id: int, stream: str, version: int,
                       *, limit: int = 1000) -> list[dict[str, Any]]:

@@ -18,8 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.model.schema import STREAMS
-from gateway.store.tables import stream_tables
+from gateway.store.tables import record_select, stream_tables
 
 __all__ = ["StreamIndex", "SyncSession", "insert_columns"]
 
@@ -194,16 +193,12 @@ class SyncSession:
     def fetch(self, stream: str, sourced_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Current rows by sourcedId, keyed by OneRoster column name (for diffs people read)."""
         table = stream_tables[stream]
-        names = ["sourcedId", "status", "dateLastModified",
-                 *STREAMS[stream].column_names, "metadata"]
-        cols = [table.c.sourced_id, table.c.status, table.c.date_last_modified,
-                *(table.c[c.db_name] for c in STREAMS[stream].columns), table.c.metadata]
         ids = list(sourced_ids)
         if not ids:
             return {}
-        q = sa.select(*cols).where(table.c.tenant_id == self.tenant_id,
-                                   table.c.sourced_id.in_(ids))
-        return {r[0]: dict(zip(names, r, strict=True)) for r in self.conn.execute(q)}
+        q = record_select(stream).where(table.c.tenant_id == self.tenant_id,
+                                        table.c.sourced_id.in_(ids))
+        return {r[0]: dict(r._mapping) for r in self.conn.execute(q)}
 
     # writes ------------------------------------------------------------------------------
 

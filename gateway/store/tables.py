@@ -8,11 +8,14 @@ keeps bulk loads at COPY speed and comparisons of ISO timestamps correct.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from gateway.model.schema import STREAMS, Stream
 
-__all__ = ["connections", "metadata", "run_problems", "runs", "stream_tables", "tenants"]
+__all__ = ["connections", "metadata", "record_select", "run_problems", "runs", "stream_tables",
+           "tenants"]
 
 metadata = sa.MetaData(
     naming_convention={
@@ -101,3 +104,13 @@ def _stream_table(stream: Stream) -> sa.Table:
 
 
 stream_tables: dict[str, sa.Table] = {name: _stream_table(s) for name, s in STREAMS.items()}
+
+
+def record_select(stream: str) -> sa.Select[Any]:
+    """SELECT of a stream's records as flat OneRoster rows, labelled with the CSV column
+    names (``sourcedId``, ``status``, ``dateLastModified``, the columns, ``metadata``)."""
+    t = stream_tables[stream]
+    return sa.select(t.c.sourced_id.label("sourcedId"), t.c.status,
+                     t.c.date_last_modified.label("dateLastModified"),
+                     *(t.c[c.db_name].label(c.name) for c in STREAMS[stream].columns),
+                     t.c.metadata)
