@@ -93,6 +93,19 @@ class SyncSession:
         finally:
             cur.close()
 
+    def _chunks(self, sql: str, params: Sequence[Any]) -> Iterator[list[tuple[Any, ...]]]:
+        """A query's rows in ``fetchmany`` chunks, for ``dict.update``/``set.update``."""
+        with self._cursor(sql, params) as cur:
+            while chunk := cur.fetchmany(FETCH_CHUNK):
+                yield chunk
+
+    def _in_set(self, column: str, values: Iterable[str]) -> tuple[str, Any]:
+        """A ``column IN (values)`` predicate with one parameter, however many values: an
+        array on PostgreSQL (hashed), a JSON list read by ``json_each`` on SQLite."""
+        if self.dialect == "postgresql":
+            return f'"{column}" = ANY(?)', list(values)
+        return f'"{column}" IN (SELECT value FROM json_each(?))', json.dumps(list(values))
+
     def index(self, stream: str) -> StreamIndex:
         """Load the hashes of every row of ``stream`` for this tenant (for bulk pulls)."""
         table = stream_tables[stream].name
@@ -100,72 +113,45 @@ class SyncSession:
         # table scan is faster for "all rows of this tenant".
         scan = f"{table} NOT INDEXED" if self.dialect == "sqlite" else table
         base = f"SELECT sourced_id, content_hash FROM {scan} WHERE tenant_id = ? AND status = "
-        tenant = (self.tenant_id,)
-        active: dict[str, int] = {}
-        deleted: dict[str, int] = {}
-        foreign: set[str] = set()
-        with self._cursor(base + "'active'", tenant) as cur:
-            while chunk := cur.fetchmany(FETCH_CHUNK):
-                active.update(chunk)
-        with self._cursor(base + "'tobedeleted'", tenant) as cur:
-            while chunk := cur.fetchmany(FETCH_CHUNK):
-                deleted.update(chunk)
-        with self._cursor(f"SELECT sourced_id FROM {table} WHERE tenant_id = ? AND status = "
-                          f"'active' AND connection_id <> ?",
-                          (self.tenant_id, self.connection_id)) as cur:
-            while chunk := cur.fetchmany(FETCH_CHUNK):
-                foreign.update(map(itemgetter(0), chunk))
-        return StreamIndex(active, deleted, foreign)
+        idx = StreamIndex()
+        for chunk in self._chunks(base + "'active'", (self.tenant_id,)):
+            idx.active.update(chunk)
+        for chunk in self._chunks(base + "'tobedeleted'", (self.tenant_id,)):
+            idx.deleted.update(chunk)
+        for chunk in self._chunks(f"SELECT sourced_id FROM {table} WHERE tenant_id = ? AND "
+                                  f"status = 'active' AND connection_id <> ?",
+                                  (self.tenant_id, self.connection_id)):
+            idx.foreign.update(map(itemgetter(0), chunk))
+        return idx
 
     def lookup(self, stream: str, sourced_ids: Sequence[str]) -> StreamIndex:
         """The index entries of just ``sourced_ids`` (for delta pulls, which touch few)."""
-        table = stream_tables[stream].name
         idx = StreamIndex()
-        for start in range(0, len(sourced_ids), 500):
-            chunk = list(sourced_ids[start:start + 500])
-            if self.dialect == "postgresql":
-                sql = (f"SELECT sourced_id, content_hash, status, connection_id FROM {table} "
-                       f"WHERE tenant_id = %s AND sourced_id = ANY(%s)")
-                params: Sequence[Any] = (self.tenant_id, chunk)
-            else:
-                sql = (f"SELECT sourced_id, content_hash, status, connection_id FROM {table} "
-                       f"WHERE tenant_id = ? AND sourced_id IN ({', '.join('?' * len(chunk))})")
-                params = (self.tenant_id, *chunk)
-            cur = self._raw.cursor()
-            try:
-                cur.execute(sql, params)
-                for sid, h, status, conn_id in cur.fetchall():
-                    if status == ACTIVE:
-                        idx.active[sid] = h
-                        if conn_id != self.connection_id:
-                            idx.foreign.add(sid)
-                    else:
-                        idx.deleted[sid] = h
-            finally:
-                cur.close()
+        if not sourced_ids:
+            return idx
+        where, ids = self._in_set("sourced_id", sourced_ids)
+        sql = (f"SELECT sourced_id, content_hash, status, connection_id "
+               f"FROM {stream_tables[stream].name} WHERE tenant_id = ? AND {where}")
+        for chunk in self._chunks(sql, (self.tenant_id, ids)):
+            for sid, h, status, conn_id in chunk:
+                if status == ACTIVE:
+                    idx.active[sid] = h
+                    if conn_id != self.connection_id:
+                        idx.foreign.add(sid)
+                else:
+                    idx.deleted[sid] = h
         return idx
 
     def referencing(self, stream: str, column: str,
                     targets: set[str]) -> list[tuple[str, str]]:
         """Active rows of ``stream`` whose ``column`` holds one of ``targets``: one scan of
-        the tenant's rows, however many targets (a hashed set on both databases)."""
+        the tenant's rows, however many targets."""
         if not targets:
             return []
-        table = stream_tables[stream].name
-        cur = self._raw.cursor()
-        try:
-            if self.dialect == "postgresql":
-                cur.execute(f'SELECT sourced_id, "{column}" FROM {table} WHERE tenant_id = %s '
-                            f'AND status = \'active\' AND "{column}" = ANY(%s)',
-                            (self.tenant_id, list(targets)))
-            else:
-                cur.execute(f'SELECT sourced_id, "{column}" FROM {table} WHERE tenant_id = ? '
-                            f'AND status = \'active\' AND "{column}" IN '
-                            f'(SELECT value FROM json_each(?))',
-                            (self.tenant_id, json.dumps(list(targets))))
-            return list(cur.fetchall())
-        finally:
-            cur.close()
+        where, values = self._in_set(column, targets)
+        sql = (f'SELECT sourced_id, "{column}" FROM {stream_tables[stream].name} '
+               f"WHERE tenant_id = ? AND status = 'active' AND {where}")
+        return [row for chunk in self._chunks(sql, (self.tenant_id, values)) for row in chunk]
 
     def max_version(self, stream: str) -> int:
         """The newest change version among the tenant's rows of ``stream`` (0 if none)."""
@@ -183,11 +169,10 @@ class SyncSession:
 
     def active_ids(self, stream: str) -> set[str]:
         table = stream_tables[stream].name
-        sql = f"SELECT sourced_id FROM {table} WHERE tenant_id = ? AND status = 'active'"
         ids: set[str] = set()
-        with self._cursor(sql, (self.tenant_id,)) as cur:
-            while chunk := cur.fetchmany(FETCH_CHUNK):
-                ids.update(map(itemgetter(0), chunk))
+        for chunk in self._chunks(f"SELECT sourced_id FROM {table} WHERE tenant_id = ? AND "
+                                  f"status = 'active'", (self.tenant_id,)):
+            ids.update(map(itemgetter(0), chunk))
         return ids
 
     def fetch(self, stream: str, sourced_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
