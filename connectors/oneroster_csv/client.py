@@ -116,12 +116,14 @@ class Export:
             h.update(str(self.path.stat().st_mtime_ns).encode())
         return h.hexdigest()[:16]
 
+    def _open_raw(self, filename: str) -> IO[bytes]:
+        real = self._members[filename.lower()]
+        return self._zip.open(real) if self._zip is not None else (self.path / real).open("rb")
+
     @contextmanager
     def open_csv(self, filename: str) -> Iterator[tuple[Any, str]]:
         """A ``csv.reader`` over the file (BOM and CRLF tolerated) and its label."""
-        real = self._members[filename.lower()]
-        raw: IO[bytes]
-        raw = self._zip.open(real) if self._zip is not None else (self.path / real).open("rb")
+        raw = self._open_raw(filename)
         counting = io.BufferedReader(_Counting(raw, self.bytes_read), buffer_size=1 << 20)
         text = io.TextIOWrapper(counting, encoding="utf-8-sig", newline="")
         try:
@@ -132,19 +134,15 @@ class Export:
 
     def digest(self, filename: str) -> str:
         """A content hash of the file (xxh3-128, about 0.1 s for 300 MB)."""
-        real = self._members[filename.lower()]
         h = xxhash.xxh3_128()
-        raw = self._zip.open(real) if self._zip is not None else (self.path / real).open("rb")
-        with raw:
+        with self._open_raw(filename) as raw:
             while chunk := raw.read(1 << 20):
                 h.update(chunk)
         return h.hexdigest()
 
     def first_bad_utf8_line(self, filename: str) -> int | None:
         """The 1-based line holding the first bytes that are not UTF-8 (slow; errors only)."""
-        real = self._members[filename.lower()]
-        raw = self._zip.open(real) if self._zip is not None else (self.path / real).open("rb")
-        with raw:
+        with self._open_raw(filename) as raw:
             for n, line in enumerate(raw, start=1):
                 try:
                     line.decode("utf-8")

@@ -187,8 +187,6 @@ class _ExportReader:
             for rows, lines in read_rows(reader, layout, label):
                 if self.v11:
                     rows = self._convert_11(stream, rows, roles, roles_lines, lines)
-                else:
-                    self._remember(stream, rows)
                 yield Batch(stream, mode, label, rows, lines, last=False,
                             progress=(self.export.bytes_read[0], self.total))
             yield Batch(stream, mode, label, [], [], last=True,
@@ -200,14 +198,10 @@ class _ExportReader:
                             roles_lines[start:start + BATCH_ROWS],
                             last=start + BATCH_ROWS >= len(roles))
 
-    def _remember(self, stream: str, rows: list[Row]) -> None:
-        if stream == "orgs":
-            self.org_types.update((r[0], r[4]) for r in rows)
-
     def _convert_11(self, stream: str, rows: list[Row], roles: list[Row],
                     roles_lines: list[int], lines: Sequence[int]) -> list[Row]:
-        if stream == "orgs":
-            self._remember(stream, rows)
+        if stream == "orgs":  # types decide how 1.1 administrators map onto 1.2 roles
+            self.org_types.update((r[0], r[4]) for r in rows)
         elif stream == "classes":
             school = 3 + STREAMS["classes"].column_names.index("schoolSourcedId")
             self.class_schools.update((r[0], r[school]) for r in rows)

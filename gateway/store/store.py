@@ -215,17 +215,23 @@ class Store:
     @contextmanager
     def sync_session(self, connection: ConnectionRecord) -> Iterator[tuple[SyncSession, int]]:
         """One run's transaction, holding the tenant's write lock; yields the session and the
-        change version its writes carry. Commits only if the body calls ``session.commit``
-        semantics via :meth:`commit_sync`; any exception rolls everything back."""
+        change version its writes carry. :meth:`commit_sync` commits; leaving the block
+        without it (an exception, a dry run) rolls everything back."""
         opts = {"sqlite_begin": "IMMEDIATE"}
-        with self.engine.connect().execution_options(**opts) as conn, conn.begin() as tx:
-            q = sa.select(tenants.c.last_version).where(tenants.c.id == connection.tenant_id)
-            if conn.dialect.name == "postgresql":
-                q = q.with_for_update()
-            last = conn.execute(q).scalar_one()
-            session = SyncSession(conn, connection.tenant_id, connection.id)
-            session.tx = tx
-            yield session, int(last) + 1
+        with self.engine.connect().execution_options(**opts) as conn:
+            tx = conn.begin()
+            try:
+                q = sa.select(tenants.c.last_version).where(
+                    tenants.c.id == connection.tenant_id)
+                if conn.dialect.name == "postgresql":
+                    q = q.with_for_update()
+                last = conn.execute(q).scalar_one()
+                session = SyncSession(conn, connection.tenant_id, connection.id)
+                session.tx = tx
+                yield session, int(last) + 1
+            finally:
+                if tx.is_active:
+                    tx.rollback()
 
     @staticmethod
     def commit_sync(session: SyncSession, *, version: int, wrote: bool,
