@@ -19,6 +19,7 @@ from rich.console import Console
 
 from gateway.bench.harness import Measurement, measure, print_table
 from gateway.engine.run import RunOptions, sync
+from gateway.errors import ConfigError
 from gateway.sample import write_delta, write_district
 from gateway.secrets import SecretBox
 from gateway.store.store import Store
@@ -48,7 +49,7 @@ def harbor_sync(database_url: str, path: str, key: str, name: str = "sis",
     try:
         try:
             conn = store.connection(f"bench/{name}")
-        except Exception:
+        except ConfigError:  # first phase: the connection does not exist yet
             conn = store.add_connection("bench", name, "oneroster-csv", {"path": path}, {})
         started = time.perf_counter()
         options = RunOptions(approve_deletions=True, reread=reread)

@@ -123,25 +123,23 @@ class _Fixers:
         return None
 
     def date(self, col: str, value: str, line: int) -> str | None:
-        try:
-            out = _norm_date(value)
-        except ValueError:
-            self.report(line, col, f"{value!r} is not a date; write it as YYYY-MM-DD "
-                        f"(e.g. 2026-08-24)")
-            return None
-        if len(self.date_cache) < _CACHE_LIMIT:
-            self.date_cache[value] = out
-        return out
+        return self._timestamp(col, value, line, _norm_date, self.date_cache,
+                               "is not a date; write it as YYYY-MM-DD (e.g. 2026-08-24)")
 
     def datetime(self, col: str, value: str, line: int) -> str | None:
+        return self._timestamp(col, value, line, _norm_datetime, self.datetime_cache,
+                               "is not a date-time; write ISO 8601 in UTC, e.g. "
+                               "2026-08-24T02:00:00.000Z")
+
+    def _timestamp(self, col: str, value: str, line: int, normalize: Callable[[str], str],
+                   cache: dict[str, str], fix: str) -> str | None:
         try:
-            out = _norm_datetime(value)
+            out = normalize(value)
         except ValueError:
-            self.report(line, col, f"{value!r} is not a date-time; write ISO 8601 in UTC, "
-                        f"e.g. 2026-08-24T02:00:00.000Z")
+            self.report(line, col, f"{value!r} {fix}")
             return None
-        if len(self.datetime_cache) < _CACHE_LIMIT:
-            self.datetime_cache[value] = out
+        if len(cache) < _CACHE_LIMIT:  # the generated code reads the cache first
+            cache[value] = out
         return out
 
     def boolean(self, col: str, value: str, line: int) -> str | None:
