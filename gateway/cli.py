@@ -9,14 +9,19 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gateway.engine.run import RunOptions, RunReport, build_connector, sync
+from gateway.engine.run import RunOptions, build_connector
 from gateway.errors import HarborError
 from gateway.model.schema import STREAMS
 from gateway.plugins import available_connectors, connector_class
-from gateway.report import print_counts, print_problems, print_report, print_runs
+from gateway.report import (
+    print_counts,
+    print_problems,
+    print_report,
+    print_runs,
+    sync_with_progress,
+)
 from gateway.secrets import secret_box
 from gateway.settings import get_settings
 from gateway.store.store import Store
@@ -119,20 +124,6 @@ def connections_check(name: str) -> None:
         raise typer.Exit(EXIT_FAILED)
 
 
-def run_sync(store: Store, name: str, options: RunOptions, *, quiet: bool = False) -> RunReport:
-    rec = store.connection(name)
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]}"),
-               TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, disable=quiet) as bar:
-        task = bar.add_task(f"sync {rec.label}", total=None, rows="")
-
-        def progress(stream: str, rows: int, units: tuple[int, int] | None) -> None:
-            done, total = units or (None, None)
-            bar.update(task, completed=done, total=total, rows=f"{stream}: {rows:,} rows")
-
-        return asyncio.run(sync(store, rec, options, progress=progress))
-
-
 @app.command("sync")
 def sync_command(
     name: Annotated[str, typer.Argument(help="Connection name (or TENANT/NAME).")],
@@ -150,7 +141,7 @@ def sync_command(
                          max_delete_share=share, reread=reread)
     try:
         with open_store() as store:
-            report = run_sync(store, name, options)
+            report = sync_with_progress(console, store, name, options)
     except HarborError as exc:
         raise _fail(exc) from None
     print_report(console, report)

@@ -16,7 +16,7 @@ from rich.rule import Rule
 
 from gateway.engine.run import RunOptions, RunReport
 from gateway.errors import ConfigError
-from gateway.report import print_report
+from gateway.report import print_report, sync_with_progress
 from gateway.sample import write_delta, write_district
 from gateway.secrets import secret_box
 from gateway.settings import get_settings
@@ -38,8 +38,6 @@ def _fresh(directory: Path) -> None:
 
 
 def run_demo(console: Console, *, students: int = 600, directory: Path | None = None) -> None:
-    from gateway.cli import run_sync
-
     settings = get_settings()
     directory = (directory or settings.data_dir / "demo").resolve()
     _fresh(directory)
@@ -54,7 +52,7 @@ def run_demo(console: Console, *, students: int = 600, directory: Path | None = 
     with Store.open(url, secret_box(settings)) as store:
         store.add_connection("demo-district", "sis", "oneroster-csv", {"path": str(inbox)}, {})
         console.print(Rule("2. First sync: everything is new"))
-        report = run_sync(store, "demo-district/sis", RunOptions())
+        report = sync_with_progress(console, store, "demo-district/sis", RunOptions())
         print_report(console, report)
         _require(report, "first sync")
         first_version = report.version or 0
@@ -64,7 +62,7 @@ def run_demo(console: Console, *, students: int = 600, directory: Path | None = 
         # that it was applied and would skip it).
         store.add_connection("demo-district", "sis-again", "oneroster-csv",
                              {"path": str(first)}, {})
-        report = run_sync(store, "demo-district/sis-again", RunOptions())
+        report = sync_with_progress(console, store, "demo-district/sis-again", RunOptions())
         print_report(console, report)
         _require(report, "unchanged re-sync")
 
@@ -73,9 +71,9 @@ def run_demo(console: Console, *, students: int = 600, directory: Path | None = 
         console.print(f"wrote {delta.path}: " + ", ".join(f"{n:,} {s}" for s, n in
                                                            delta.rows.items()))
         console.print("[b]dry run[/b] (what would change, nothing written):")
-        preview = run_sync(store, "demo-district/sis", RunOptions(dry_run=True))
+        preview = sync_with_progress(console, store, "demo-district/sis", RunOptions(dry_run=True))
         print_report(console, preview)
-        report = run_sync(store, "demo-district/sis", RunOptions())
+        report = sync_with_progress(console, store, "demo-district/sis", RunOptions())
         print_report(console, report)
         _require(report, "delta sync")
 

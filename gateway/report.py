@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gateway.engine.run import RunReport, StreamChange
+from gateway.engine.run import RunOptions, RunReport, StreamChange, sync
 from gateway.errors import Problem
-from gateway.store.store import RunRecord
+from gateway.store.store import RunRecord, Store
 
-__all__ = ["print_changes", "print_counts", "print_problems", "print_report", "print_runs"]
+__all__ = ["print_changes", "print_counts", "print_problems", "print_report", "print_runs",
+           "sync_with_progress"]
 
 STATUS_STYLE = {"succeeded": "green", "dry_run": "cyan", "held": "yellow", "failed": "red",
                 "running": "blue"}
@@ -88,3 +91,19 @@ def print_runs(console: Console, runs: Sequence[RunRecord]) -> None:
         table.add_row(str(r.id), r.connection, f"[{style}]{status}[/{style}]", r.started_at,
                       r.finished_at or "", f"{written:,}", str(r.problem_count or ""))
     console.print(table)
+
+
+def sync_with_progress(console: Console, store: Store, name: str,
+                       options: RunOptions) -> RunReport:
+    """Run a sync of connection ``name`` with a progress bar (bytes of the export read)."""
+    rec = store.connection(name)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(f"sync {rec.label}", total=None, rows="")
+
+        def progress(stream: str, rows: int, units: tuple[int, int] | None) -> None:
+            done, total = units or (None, None)
+            bar.update(task, completed=done, total=total, rows=f"{stream}: {rows:,} rows")
+
+        return asyncio.run(sync(store, rec, options, progress=progress))
