@@ -13,14 +13,21 @@ import os
 import statistics
 import subprocess
 import sys
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
+import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["Measurement", "measure", "print_table"]
+__all__ = ["Measurement", "Target", "measure", "print_table", "throwaway_database"]
+
+Target = Literal["sqlite-file", "sqlite-url", "duckdb-file", "postgresql-url"]
+"""What a measured function takes its database as: a file, or a SQLAlchemy URL."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,36 @@ def print_table(console: Console, title: str, rows: Sequence[Measurement],
         table.add_row(m.name, f"{m.seconds:.2f}", ratio, f"{m.peak_mib:,.0f}", str(m.runs),
                       m.note)
     console.print(table)
+
+
+@contextmanager
+def throwaway_database(into: Target, workdir: Path, postgres_url: str | None) -> Iterator[str]:
+    """A fresh database for one measurement, removed (or dropped) afterwards."""
+    if into == "postgresql-url":
+        if not postgres_url:
+            raise ValueError("a PostgreSQL contender needs postgres_url")
+        url = sa.engine.make_url(postgres_url)
+        name = f"harbor_bench_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as c:
+                c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            try:
+                yield url.set(database=name).render_as_string(hide_password=False)
+            finally:
+                with admin.connect() as c:
+                    c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            admin.dispose()
+        return
+    stem = f"bench-{uuid.uuid4().hex[:8]}"
+    file = workdir / f"{stem}.{'duckdb' if into == 'duckdb-file' else 'db'}"
+    try:
+        yield f"sqlite:///{file}" if into == "sqlite-url" else str(file)
+    finally:
+        # with the journals, and the dataset files dlt attaches next to the main one
+        for leftover in workdir.glob(f"{stem}*"):
+            leftover.unlink()
 
 
 def _child(target: str, params: str) -> None:

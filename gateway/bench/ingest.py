@@ -9,15 +9,12 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-import uuid
 from pathlib import Path
-from typing import Any
 
-import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from rich.console import Console
 
-from gateway.bench.harness import Measurement, measure, print_table
+from gateway.bench.harness import Measurement, Target, measure, print_table, throwaway_database
 from gateway.engine.run import RunOptions, sync
 from gateway.errors import ConfigError
 from gateway.sample import write_delta, write_district
@@ -62,35 +59,13 @@ def harbor_sync(database_url: str, path: str, key: str, name: str = "sis",
         store.close()
 
 
-def _fresh_database(database_url: str | None, workdir: Path) -> tuple[str, Any]:
-    if database_url is None or database_url.startswith("sqlite"):
-        db = workdir / f"bench-{uuid.uuid4().hex[:8]}.db"
-
-        def remove() -> None:
-            for p in workdir.glob(f"{db.name}*"):
-                p.unlink()
-
-        return f"sqlite:///{db}", remove
-    url = sa.engine.make_url(database_url)
-    name = f"harbor_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with admin.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
-
-
 def harbor_phases(database_url: str | None, workdir: Path, students: int,
                   label: str) -> list[Measurement]:
     base, delta = prepare_district(workdir, students)
-    url, drop = _fresh_database(database_url, workdir)
+    into: Target = ("postgresql-url" if database_url and database_url.startswith("postgres")
+                    else "sqlite-url")
     target = "gateway.bench.ingest:harbor_sync"
-    try:
+    with throwaway_database(into, workdir, database_url) as url:
         full = measure(f"Harbormaster full ingest ({label})", target,
                        {"database_url": url, "path": str(base), "key": KEY})
         again = measure(f"Harbormaster no-change re-sync ({label})", target,
@@ -102,8 +77,6 @@ def harbor_phases(database_url: str | None, workdir: Path, students: int,
         changed = measure(f"Harbormaster 1 % delta ({label})", target,
                           {"database_url": url, "path": str(delta), "key": KEY,
                            "name": "delta"})
-    finally:
-        drop()
     return [full, again, reread, changed]
 
 

@@ -14,20 +14,17 @@ import os
 import platform
 import sqlite3
 import statistics
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from gateway.bench.harness import Measurement, measure, print_table
+from gateway.bench.harness import Measurement, Target, measure, print_table, throwaway_database
 from gateway.bench.ingest import KEY, harbor_phases, prepare_district
 from gateway.bench.peers import dlt_postgres_format
 
@@ -36,7 +33,6 @@ __all__ = ["BASELINE", "Contender", "contenders", "plot_ingest", "replot", "run_
 BASELINE = "Harbormaster full ingest (SQLite)"
 DEFAULT_PLOT = Path("docs/benchmarks-ingest.png")
 
-Target = Literal["sqlite-file", "sqlite-url", "duckdb-file", "postgresql-url"]
 """Where a contender loads: a file path or a SQLAlchemy URL of a fresh database."""
 
 
@@ -98,36 +94,6 @@ def contenders(postgres_url: str | None) -> list[Contender]:
                   note="TEXT, sourcedId key, WAL, one transaction"),
     ]
     return [c for c in found if postgres_url or c.into != "postgresql-url"]
-
-
-@contextmanager
-def throwaway_database(into: Target, workdir: Path, postgres_url: str | None) -> Iterator[str]:
-    """A fresh database for one measurement, removed (or dropped) afterwards."""
-    if into == "postgresql-url":
-        if not postgres_url:
-            raise ValueError("a PostgreSQL contender needs postgres_url")
-        url = sa.engine.make_url(postgres_url)
-        name = f"harbor_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as c:
-                c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            try:
-                yield url.set(database=name).render_as_string(hide_password=False)
-            finally:
-                with admin.connect() as c:
-                    c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            admin.dispose()
-        return
-    stem = f"bench-{uuid.uuid4().hex[:8]}"
-    file = workdir / f"{stem}.{'duckdb' if into == 'duckdb-file' else 'db'}"
-    try:
-        yield f"sqlite:///{file}" if into == "sqlite-url" else str(file)
-    finally:
-        # with the journals, and the dataset files dlt attaches next to the main one
-        for leftover in workdir.glob(f"{stem}*"):
-            leftover.unlink()
 
 
 def _median(runs: Sequence[Measurement]) -> Measurement:
