@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from gateway.bench.harness import throwaway_database
 from gateway.engine.run import RunOptions, RunReport, sync
 from gateway.store.store import Store
 
@@ -29,21 +29,14 @@ PG_ADMIN_URL = os.environ.get("HARBOR_TEST_POSTGRES_URL",
 @contextmanager
 def throwaway_postgres(prefix: str = "harbor_test") -> Iterator[str]:
     """A new database on the HARBOR_TEST_POSTGRES_URL server, dropped afterwards."""
-    url = sa.engine.make_url(PG_ADMIN_URL)
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    dsn = sa.engine.make_url(PG_ADMIN_URL).set(drivername="postgresql")
     try:
-        admin = psycopg.connect(dsn, autocommit=True, connect_timeout=5)
+        psycopg.connect(dsn.render_as_string(hide_password=False), connect_timeout=5).close()
     except psycopg.OperationalError as exc:
         pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({exc}); start it or "
                     f"set HARBOR_TEST_POSTGRES_URL", pytrace=False)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database("postgresql-url", Path("."), PG_ADMIN_URL, prefix=prefix) as url:
+        yield url
 
 
 def csv_connection(store: Store, path: Path, *, tenant: str = "district",

@@ -78,13 +78,14 @@ def print_table(console: Console, title: str, rows: Sequence[Measurement],
 
 
 @contextmanager
-def throwaway_database(into: Target, workdir: Path, postgres_url: str | None) -> Iterator[str]:
+def throwaway_database(into: Target, workdir: Path, postgres_url: str | None,
+                       prefix: str = "harbor_bench") -> Iterator[str]:
     """A fresh database for one measurement, removed (or dropped) afterwards."""
     if into == "postgresql-url":
         if not postgres_url:
             raise ValueError("a PostgreSQL contender needs postgres_url")
         url = sa.engine.make_url(postgres_url)
-        name = f"harbor_bench_{uuid.uuid4().hex[:8]}"
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as c:
