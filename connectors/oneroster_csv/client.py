@@ -20,7 +20,7 @@ __all__ = ["Export", "Manifest", "open_export"]
 
 SUPPORTED_VERSIONS = {"1.1": "1.1", "1.2": "1.2", "1.2.1": "1.2"}
 MODES = ("bulk", "delta", "absent")
-csv.field_size_limit(16 * 1024 * 1024)  # long quoted comment fields are legal
+FIELD_SIZE_LIMIT = 16 * 1024 * 1024  # long quoted comment fields are legal
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +123,7 @@ class Export:
     @contextmanager
     def open_csv(self, filename: str) -> Iterator[tuple[Any, str]]:
         """A ``csv.reader`` over the file (BOM and CRLF tolerated) and its label."""
+        csv.field_size_limit(FIELD_SIZE_LIMIT)  # process-wide; set on use, not on import
         raw = self._open_raw(filename)
         counting = io.BufferedReader(_Counting(raw, self.bytes_read), buffer_size=1 << 20)
         text = io.TextIOWrapper(counting, encoding="utf-8-sig", newline="")
