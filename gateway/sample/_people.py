@@ -104,25 +104,24 @@ def student_user(number: int, person: Person, grade: str, school: str, *,
 
 
 def teacher_user(number: int, person: Person, school: str) -> Record:
-    employee = 700_000 + number
     username = f"{ascii_fold(person.given)[0]}{ascii_fold(person.family)}{number}"
-    return {
-        "sourcedId": f"tch-{number:06d}", "enabledUser": "true", "username": username,
-        "userIds": f"{{SIS:{employee}}}", "givenName": person.given,
-        "familyName": person.family, "middleName": person.middle, "identifier": f"E{employee}",
-        "email": f"{username}@{DOMAIN}", "primaryOrgSourcedId": school, "role": "teacher",
-        "orgSourcedIds": school,
-    }
+    return _staff_user(f"tch-{number:06d}", 700_000 + number, username, person, school,
+                       "teacher")
 
 
 def admin_user(number: int, person: Person, org: str) -> Record:
-    employee = 900_000 + number
     username = f"{ascii_fold(person.given)[0]}{ascii_fold(person.family)}{number}.admin"
+    return _staff_user(f"adm-{number:04d}", 900_000 + number, username, person, org,
+                       "administrator")
+
+
+def _staff_user(sid: str, employee: int, username: str, person: Person, org: str,
+                role: str) -> Record:
     return {
-        "sourcedId": f"adm-{number:04d}", "enabledUser": "true", "username": username,
+        "sourcedId": sid, "enabledUser": "true", "username": username,
         "userIds": f"{{SIS:{employee}}}", "givenName": person.given,
         "familyName": person.family, "middleName": person.middle, "identifier": f"E{employee}",
-        "email": f"{username}@{DOMAIN}", "primaryOrgSourcedId": org, "role": "administrator",
+        "email": f"{username}@{DOMAIN}", "primaryOrgSourcedId": org, "role": role,
         "orgSourcedIds": org,
     }
 
