@@ -99,6 +99,12 @@ class SyncSession:
             while chunk := cur.fetchmany(FETCH_CHUNK):
                 yield chunk
 
+    def _scan(self, stream: str) -> str:
+        """The table to read all of a tenant's rows from. SQLite would otherwise walk the
+        version index and fetch every row at random; a sequential scan is much faster."""
+        table = stream_tables[stream].name
+        return f"{table} NOT INDEXED" if self.dialect == "sqlite" else table
+
     def _in_set(self, column: str, values: Iterable[str]) -> tuple[str, Any]:
         """A ``column IN (values)`` predicate with one parameter, however many values: an
         array on PostgreSQL (hashed), a JSON list read by ``json_each`` on SQLite."""
@@ -108,17 +114,14 @@ class SyncSession:
 
     def index(self, stream: str) -> StreamIndex:
         """Load the hashes of every row of ``stream`` for this tenant (for bulk pulls)."""
-        table = stream_tables[stream].name
-        # SQLite would walk the version index and fetch rows at random; one sequential
-        # table scan is faster for "all rows of this tenant".
-        scan = f"{table} NOT INDEXED" if self.dialect == "sqlite" else table
+        scan = self._scan(stream)
         base = f"SELECT sourced_id, content_hash FROM {scan} WHERE tenant_id = ? AND status = "
         idx = StreamIndex()
         for chunk in self._chunks(base + "'active'", (self.tenant_id,)):
             idx.active.update(chunk)
         for chunk in self._chunks(base + "'tobedeleted'", (self.tenant_id,)):
             idx.deleted.update(chunk)
-        for chunk in self._chunks(f"SELECT sourced_id FROM {table} WHERE tenant_id = ? AND "
+        for chunk in self._chunks(f"SELECT sourced_id FROM {scan} WHERE tenant_id = ? AND "
                                   f"status = 'active' AND connection_id <> ?",
                                   (self.tenant_id, self.connection_id)):
             idx.foreign.update(map(itemgetter(0), chunk))
@@ -149,7 +152,7 @@ class SyncSession:
         if not targets:
             return []
         where, values = self._in_set(column, targets)
-        sql = (f'SELECT sourced_id, "{column}" FROM {stream_tables[stream].name} '
+        sql = (f'SELECT sourced_id, "{column}" FROM {self._scan(stream)} '
                f"WHERE tenant_id = ? AND status = 'active' AND {where}")
         return [row for chunk in self._chunks(sql, (self.tenant_id, values)) for row in chunk]
 
@@ -168,10 +171,9 @@ class SyncSession:
         return int(self.conn.execute(q).scalar_one())
 
     def active_ids(self, stream: str) -> set[str]:
-        table = stream_tables[stream].name
         ids: set[str] = set()
-        for chunk in self._chunks(f"SELECT sourced_id FROM {table} WHERE tenant_id = ? AND "
-                                  f"status = 'active'", (self.tenant_id,)):
+        for chunk in self._chunks(f"SELECT sourced_id FROM {self._scan(stream)} WHERE "
+                                  f"tenant_id = ? AND status = 'active'", (self.tenant_id,)):
             ids.update(map(itemgetter(0), chunk))
         return ids
 
