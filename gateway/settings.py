@@ -30,6 +30,29 @@ class Settings(BaseSettings):
     """Deletion safeguard: a bulk pull that would soft-delete more than this share of a
     stream's active rows is held until approved."""
 
+    timezone: str | None = None
+    """IANA zone for schedules that do not name one (the default nightly 02:00 is in it);
+    default: this machine's zone."""
+    lease_seconds: float = Field(60.0, gt=0)
+    """How long a run's hold on its connection outlives a worker that stopped renewing it
+    (crash, SIGKILL, lost machine) before another worker may resume the run."""
+    poll_seconds: float = Field(2.0, gt=0)
+    """How often an idle in-process worker looks for queued runs."""
+    log_json: bool = False
+    """One JSON object per log line (for log shippers) instead of plain text."""
+    log_level: str = "INFO"
+
+    @property
+    def resolved_timezone(self) -> str:
+        if self.timezone:
+            return self.timezone
+        try:
+            import tzlocal
+
+            return str(tzlocal.get_localzone_name() or "UTC")
+        except Exception:  # no zone configured on this machine
+            return "UTC"
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'harbor.db'}"

@@ -16,6 +16,7 @@ from gateway.errors import ConfigError
 __all__ = ["create_engine", "current_revision", "downgrade", "head_revision", "migrate"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 30_000
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -27,7 +28,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # durable across process crashes, which is the failure that matters for a daemon.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA cache_size=-131072")  # 128 MiB page cache for bulk loads
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.execute("PRAGMA foreign_keys=ON")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,17 +13,22 @@ from gateway.clock import utcnow
 from gateway.errors import ConfigError, Problem
 from gateway.secrets import SecretBox
 from gateway.store import db
+from gateway.store.leases import Leases
+from gateway.store.schedules import Schedules
 from gateway.store.sync import SyncSession
 from gateway.store.tables import (
     connections,
+    leases,
     record_select,
     run_problems,
     runs,
+    schedules,
     stream_tables,
     tenants,
 )
 
-__all__ = ["ConnectionRecord", "RunRecord", "Store", "TenantRecord"]
+__all__ = ["ACTIVE_STATUSES", "FINAL_STATUSES", "ConnectionRecord", "RunBusy", "RunRecord",
+           "Store", "TenantRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +57,48 @@ class ConnectionRecord:
         return f"{self.tenant}/{self.name}"
 
 
+ACTIVE_STATUSES = ("queued", "running")
+FINAL_STATUSES = ("succeeded", "failed", "held", "dry_run", "cancelled")
+
+
 @dataclass(frozen=True, slots=True)
 class RunRecord:
     id: int
     connection: str
     status: str
+    """queued, running, succeeded, failed, held (deletion safeguard), dry_run, cancelled."""
     dry_run: bool
-    started_at: str
+    started_at: str | None
     finished_at: str | None
     version: int | None
     counts: Mapping[str, Mapping[str, int]]
     message: str | None
     problem_count: int
+    tenant_id: int = 0
+    connection_id: int = 0
+    trigger: str = "cli"
+    requested_by: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    queued_at: str | None = None
+    worker: str | None = None
+    attempts: int = 0
+    progress: Mapping[str, Any] | None = None
+    checkpoint: str | None = None
+    """Label of the last checkpoint this run committed (what a resumed run starts after)."""
+    approves: int | None = None
+    """The held run this run approves (re-runs with deletions allowed)."""
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class RunBusy(ConfigError):
+    """The connection already has a queued or running run."""
+
+    def __init__(self, message: str, run_id: int) -> None:
+        super().__init__(message)
+        self.run_id = run_id
 
 
 class Store:
@@ -72,6 +107,12 @@ class Store:
     def __init__(self, engine: sa.Engine, secrets: SecretBox) -> None:
         self.engine = engine
         self.secrets = secrets
+        self.leases = Leases(engine)
+        self.schedules = Schedules(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     @classmethod
     def open(cls, url: str, secrets: SecretBox, *, migrate: bool = True) -> Store:
@@ -155,11 +196,49 @@ class Store:
                               f"TENANT/{name}")
         return self._connection_record(rows[0])
 
-    def list_connections(self) -> list[ConnectionRecord]:
+    def list_connections(self, *, tenant_id: int | None = None) -> list[ConnectionRecord]:
+        q = self._connection_query().order_by(tenants.c.slug, connections.c.name)
+        if tenant_id is not None:
+            q = q.where(connections.c.tenant_id == tenant_id)
         with self.engine.connect() as conn:
-            rows = conn.execute(self._connection_query().order_by(tenants.c.slug,
-                                                                   connections.c.name)).all()
+            rows = conn.execute(q).all()
         return [self._connection_record(r) for r in rows]
+
+    def update_connection(self, connection: ConnectionRecord, *,
+                          config: Mapping[str, Any] | None = None,
+                          secrets: Mapping[str, str] | None = None) -> ConnectionRecord:
+        """Replace the plain settings and/or merge new secret values (write-only: a secret
+        not given keeps its stored value)."""
+        values: dict[str, Any] = {"updated_at": utcnow()}
+        if config is not None:
+            values["config"] = dict(config)
+        if secrets:
+            values["secrets"] = self.secrets.seal(
+                {**self.connection_secrets(connection), **secrets})
+        with self.engine.begin() as conn:
+            conn.execute(connections.update().where(connections.c.id == connection.id)
+                         .values(**values))
+        return self.connection_by_id(connection.id)
+
+    def remove_connection(self, connection: ConnectionRecord) -> None:
+        """Forget a connection: its settings, secrets, schedule and run history. Records it
+        brought stay in the store (they are the tenant's). Refused while a run is active."""
+        active = self.active_run(connection.id)
+        if active is not None:
+            raise RunBusy(f"{connection.label} has a {active.status} run ({active.id}); "
+                          f"wait for it or cancel it before removing the connection", active.id)
+        with self.engine.begin() as conn:
+            ids = sa.select(runs.c.id).where(runs.c.connection_id == connection.id)
+            conn.execute(run_problems.delete().where(run_problems.c.run_id.in_(ids)))
+            conn.execute(runs.delete().where(runs.c.connection_id == connection.id))
+            conn.execute(schedules.delete().where(schedules.c.connection_id == connection.id))
+            conn.execute(leases.delete().where(leases.c.name == f"connection:{connection.id}"))
+            conn.execute(connections.delete().where(connections.c.id == connection.id))
+
+    def list_tenants(self) -> list[TenantRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(tenants).order_by(tenants.c.slug)).all()
+        return [TenantRecord(r.id, r.slug, r.name, r.last_version) for r in rows]
 
     def connection_secrets(self, connection: ConnectionRecord) -> dict[str, str]:
         with self.engine.connect() as conn:
@@ -169,14 +248,100 @@ class Store:
 
     # runs ------------------------------------------------------------------------------
 
-    def start_run(self, connection: ConnectionRecord, *, dry_run: bool) -> int:
+    def start_run(self, connection: ConnectionRecord, *, dry_run: bool,
+                  trigger: str = "cli", worker: str | None = None) -> int:
+        """Record a run that starts now (``harbor sync``); :class:`RunBusy` if the connection
+        already has an active run."""
+        now = utcnow()
+        values = {"status": "running", "started_at": now, "queued_at": now, "worker": worker,
+                  "attempts": 1, "options": {"dry_run": dry_run}}
+        return self._insert_run(connection, dry_run=dry_run, trigger=trigger, **values)
+
+    def request_run(self, connection: ConnectionRecord, *, trigger: str,
+                    options: Mapping[str, Any] | None = None, requested_by: str | None = None,
+                    approves: int | None = None) -> tuple[int, bool]:
+        """Queue a run of ``connection``: ``(run id, coalesced)``.
+
+        A connection has at most one queued or running run (a unique index says so), so a
+        trigger arriving while one is active is coalesced into it: its id comes back with
+        ``coalesced=True`` and nothing new is queued.
+        """
+        opts = dict(options or {})
+        try:
+            run_id = self._insert_run(connection, dry_run=bool(opts.get("dry_run")),
+                                      trigger=trigger, status="queued", queued_at=utcnow(),
+                                      options=opts, requested_by=requested_by,
+                                      approves=approves)
+        except RunBusy as busy:
+            return busy.run_id, True
+        return run_id, False
+
+    def _insert_run(self, connection: ConnectionRecord, *, dry_run: bool, trigger: str,
+                    **values: Any) -> int:
+        try:
+            with self.engine.begin() as conn:
+                key = conn.execute(runs.insert().values(
+                    tenant_id=connection.tenant_id, connection_id=connection.id,
+                    dry_run=dry_run, trigger=trigger, **values)).inserted_primary_key
+        except sa.exc.IntegrityError:
+            active = self.active_run(connection.id)
+            if active is None:  # finished between our insert and this look: try once more
+                return self._insert_run(connection, dry_run=dry_run, trigger=trigger, **values)
+            raise RunBusy(
+                f"{connection.label} already has a {active.status} run ({active.id}, "
+                f"{active.trigger}); wait for it (`harbor runs {connection.label} --last`) "
+                f"or cancel it", active.id) from None
+        assert key is not None
+        return int(key[0])
+
+    def active_run(self, connection_id: int) -> RunRecord | None:
+        found = self._runs(runs.c.connection_id == connection_id,
+                           runs.c.status.in_(ACTIVE_STATUSES))
+        return found[0] if found else None
+
+    def claim_run(self, run_id: int, worker: str) -> RunRecord | None:
+        """Mark a queued run (or a running one whose worker died: the caller holds the
+        connection's lease, so nobody else works on it) as running under ``worker``."""
         with self.engine.begin() as conn:
-            result = conn.execute(runs.insert().values(
-                tenant_id=connection.tenant_id, connection_id=connection.id, status="running",
-                dry_run=dry_run, started_at=utcnow()))
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
+            done = conn.execute(
+                runs.update().where(runs.c.id == run_id,
+                                    runs.c.status.in_(ACTIVE_STATUSES))
+                .values(status="running", worker=worker, attempts=runs.c.attempts + 1,
+                        started_at=sa.func.coalesce(runs.c.started_at, utcnow()))).rowcount
+        return self.run(run_id) if done else None
+
+    def pending_runs(self, *, limit: int = 100) -> list[RunRecord]:
+        """Runs waiting for a worker: queued ones, and running ones a dead worker left."""
+        return self._runs(runs.c.status.in_(ACTIVE_STATUSES), order=runs.c.id.asc(),
+                          limit=limit)
+
+    def requeue_run(self, run_id: int, message: str) -> None:
+        """Put a run that stopped at a checkpoint (shutdown) back in the queue to resume."""
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id, runs.c.status == "running")
+                         .values(status="queued", worker=None, message=message))
+
+    def save_run_progress(self, run_id: int, *, progress: Mapping[str, Any] | None = None,
+                          counts: Mapping[str, Mapping[str, int]] | None = None,
+                          checkpoint: str | None = None,
+                          conn: sa.Connection | None = None) -> None:
+        """Record how far a running run got; pass ``conn`` to write it in the run's own
+        transaction (a checkpoint's counts commit together with its data)."""
+        values: dict[str, Any] = {}
+        if progress is not None:
+            values["progress"] = dict(progress)
+        if counts is not None:
+            values["counts"] = dict(counts)
+        if checkpoint is not None:
+            values["checkpoint"] = checkpoint
+        if not values:
+            return
+        stmt = runs.update().where(runs.c.id == run_id).values(**values)
+        if conn is not None:
+            conn.execute(stmt)
+            return
+        with self.engine.begin() as own:
+            own.execute(stmt)
 
     def finish_run(self, run_id: int, *, status: str, counts: Mapping[str, Mapping[str, int]],
                    message: str | None, problems: Sequence[Problem], problem_total: int,
@@ -184,31 +349,72 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(
                 status=status, finished_at=utcnow(), counts=dict(counts), message=message,
-                problem_count=problem_total, version=version))
+                problem_count=problem_total, version=version, progress=None))
             if problems:
                 conn.execute(run_problems.insert(), [
                     {"run_id": run_id, "source": p.source, "line": p.line, "column": p.column,
                      "message": p.message} for p in problems])
 
+    def cancel_run(self, run_id: int, message: str) -> bool:
+        """Cancel a run that has not started (a queued one); False if it already runs."""
+        with self.engine.begin() as conn:
+            return bool(conn.execute(
+                runs.update().where(runs.c.id == run_id, runs.c.status == "queued")
+                .values(status="cancelled", finished_at=utcnow(), message=message)).rowcount)
+
+    def run(self, run_id: int) -> RunRecord | None:
+        found = self._runs(runs.c.id == run_id)
+        return found[0] if found else None
+
     def list_runs(self, *, connection: ConnectionRecord | None = None,
+                  tenant_id: int | None = None, status: str | None = None,
                   limit: int = 20) -> list[RunRecord]:
+        where: list[sa.ColumnElement[bool]] = []
+        if connection is not None:
+            where.append(runs.c.connection_id == connection.id)
+        if tenant_id is not None:
+            where.append(runs.c.tenant_id == tenant_id)
+        if status is not None:
+            where.append(runs.c.status == status)
+        return self._runs(*where, limit=limit)
+
+    def count_runs(self) -> dict[str, int]:
+        """Runs by status, over all tenants (for metrics)."""
+        q = sa.select(runs.c.status, sa.func.count()).group_by(runs.c.status)
+        with self.engine.connect() as conn:
+            return {status: int(n) for status, n in conn.execute(q)}
+
+    def _runs(self, *where: sa.ColumnElement[bool], order: Any = None,
+              limit: int | None = None) -> list[RunRecord]:
         q = (sa.select(runs, tenants.c.slug, connections.c.name.label("cname"))
              .join(connections, connections.c.id == runs.c.connection_id)
              .join(tenants, tenants.c.id == runs.c.tenant_id)
-             .order_by(runs.c.id.desc()).limit(limit))
-        if connection is not None:
-            q = q.where(runs.c.connection_id == connection.id)
+             .where(*where).order_by(order if order is not None else runs.c.id.desc()))
+        if limit is not None:
+            q = q.limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
-        return [RunRecord(r.id, f"{r.slug}/{r.cname}", r.status, r.dry_run, r.started_at,
-                          r.finished_at, r.version, r.counts or {}, r.message, r.problem_count)
-                for r in rows]
+        return [RunRecord(
+            r.id, f"{r.slug}/{r.cname}", r.status, r.dry_run, r.started_at, r.finished_at,
+            r.version, r.counts or {}, r.message, r.problem_count, tenant_id=r.tenant_id,
+            connection_id=r.connection_id, trigger=r.trigger, requested_by=r.requested_by,
+            options=r.options or {}, queued_at=r.queued_at, worker=r.worker,
+            attempts=r.attempts, progress=r.progress, checkpoint=r.checkpoint,
+            approves=r.approves) for r in rows]
 
     def run_problems(self, run_id: int) -> list[Problem]:
         q = sa.select(run_problems).where(run_problems.c.run_id == run_id).order_by(
             run_problems.c.id)
         with self.engine.connect() as conn:
             return [Problem(r.source, r.line, r.column, r.message) for r in conn.execute(q)]
+
+    def connection_by_id(self, connection_id: int) -> ConnectionRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(self._connection_query().where(
+                connections.c.id == connection_id)).first()
+        if row is None:
+            raise ConfigError(f"no connection with id {connection_id}")
+        return self._connection_record(row)
 
     # sync ------------------------------------------------------------------------------
 

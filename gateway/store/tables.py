@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from gateway.model.schema import STREAMS, Stream
 
-__all__ = ["connections", "metadata", "record_select", "run_problems", "runs", "stream_tables",
-           "tenants"]
+__all__ = ["api_keys", "connections", "leases", "metadata", "record_select", "run_problems", "runs",
+           "schedules", "stream_tables", "tenants"]
 
 metadata = sa.MetaData(
     naming_convention={
@@ -59,13 +59,67 @@ runs = sa.Table(
     sa.Column("connection_id", sa.Integer, sa.ForeignKey("connections.id"), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("dry_run", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("started_at", sa.String(32), nullable=False),
+    sa.Column("started_at", sa.String(32), nullable=True),
+    # The daemon's queue: who asked (cli, api, schedule, approval, shutdown), with which
+    # options, and how far a running run got (progress; the last checkpoint it committed).
+    sa.Column("trigger", sa.String(20), nullable=False, server_default="cli"),
+    sa.Column("requested_by", sa.String(200), nullable=True),
+    sa.Column("options", sa.JSON, nullable=True),
+    sa.Column("queued_at", sa.String(32), nullable=True),
+    sa.Column("worker", sa.String(200), nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("progress", sa.JSON, nullable=True),
+    sa.Column("checkpoint", sa.String(300), nullable=True),
+    sa.Column("approves", sa.Integer, nullable=True),
     sa.Column("finished_at", sa.String(32), nullable=True),
     sa.Column("version", sa.BigInteger, nullable=True),
     sa.Column("counts", sa.JSON, nullable=True),
     sa.Column("message", sa.Text, nullable=True),
     sa.Column("problem_count", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_runs_connection", "connection_id", "id"),
+    # One queued or running run per connection, enforced by the database itself: a second
+    # trigger finds the first instead of queueing twice (see Store.request_run).
+    sa.Index("ux_runs_active", "connection_id", unique=True,
+             sqlite_where=sa.text("status IN ('queued', 'running')"),
+             postgresql_where=sa.text("status IN ('queued', 'running')")),
+    sa.Index("ix_runs_status", "status", "id"),
+)
+
+schedules = sa.Table(
+    "schedules", metadata,
+    sa.Column("connection_id", sa.Integer,
+              sa.ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("cron", sa.String(100), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    # A seasonal pause, inclusive ISO dates in the schedule's time zone (a summer break).
+    sa.Column("pause_from", sa.String(10), nullable=True),
+    sa.Column("pause_until", sa.String(10), nullable=True),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+)
+
+leases = sa.Table(
+    "leases", metadata,
+    # "connection:17", "scheduler": one holder at a time until expires_at (epoch seconds).
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("acquired_at", sa.String(32), nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key_id", sa.String(40), nullable=False, unique=True),
+    # SHA-256 of the secret half; the secret itself is shown once, when the key is made.
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    # NULL: the key administers every tenant (an operator's key).
+    sa.Column("tenant_id", sa.Integer, sa.ForeignKey("tenants.id", ondelete="CASCADE"),
+              nullable=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("last_used_at", sa.String(32), nullable=True),
+    sa.Column("revoked_at", sa.String(32), nullable=True),
 )
 
 run_problems = sa.Table(
