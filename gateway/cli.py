@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from gateway.report import (
     print_problems,
     print_report,
     print_runs,
+    print_schedule,
     sync_with_progress,
 )
 from gateway.secrets import secret_box
@@ -30,6 +32,8 @@ app = typer.Typer(help="Harbormaster: rosters and outcomes in, one canonical sto
                   "standards out.", no_args_is_help=True, pretty_exceptions_enable=False)
 connections_app = typer.Typer(help="Configure where data comes from.", no_args_is_help=True)
 app.add_typer(connections_app, name="connections")
+schedule_app = typer.Typer(help="When connections sync on their own.", no_args_is_help=True)
+app.add_typer(schedule_app, name="schedule")
 console = Console()
 
 EXIT_FAILED, EXIT_HELD = 1, 3
@@ -204,6 +208,99 @@ def changes(
     console.print(table)
     if len(rows) == limit:
         console.print(f"(the first {limit:,}; raise --limit for more)")
+
+
+def _daemon(**parts: Any) -> None:
+    from gateway.daemon.serve import Daemon, Parts
+    from gateway.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(json_lines=settings.log_json, level=settings.log_level)
+    try:
+        store = open_store()
+        daemon = Daemon(store, settings, Parts(**parts))
+    except HarborError as exc:
+        raise _fail(exc) from None
+    try:
+        daemon.run()
+    finally:
+        store.close()
+
+
+QueueOption = Annotated[str | None, typer.Option(
+    help="local (poll the store) or procrastinate (PostgreSQL job queue); "
+         "default HARBOR_QUEUE or local.")]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address the API listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the API listens on.")] = 8080,
+    scheduler_only: Annotated[bool, typer.Option(
+        help="Run only the scheduler (scaled out: API and workers run apart).")] = False,
+    api_only: Annotated[bool, typer.Option(help="Run only the admin API.")] = False,
+    no_worker: Annotated[bool, typer.Option(help="Do not run syncs in this process.")] = False,
+    queue: QueueOption = None,
+) -> None:
+    """Run the daemon: admin API, scheduler and a worker (stop with Ctrl-C or SIGTERM)."""
+    if scheduler_only and api_only:
+        raise _fail(HarborError("--scheduler-only and --api-only exclude each other"))
+    _daemon(api=not scheduler_only, scheduler=not api_only,
+            worker=not (scheduler_only or api_only or no_worker),
+            queue=queue or get_settings().queue, host=host, port=port)
+
+
+@app.command()
+def worker(
+    queue: QueueOption = None,
+    concurrency: Annotated[int, typer.Option(
+        help="Runs at once (procrastinate queue; each on its own connection).")] = 1,
+) -> None:
+    """Run a worker only: takes queued runs until stopped (Ctrl-C or SIGTERM)."""
+    _daemon(api=False, scheduler=False, worker=True, queue=queue or get_settings().queue,
+            concurrency=concurrency)
+
+
+@schedule_app.command("show")
+def schedule_show(name: Annotated[str, typer.Argument(help="Connection (or TENANT/NAME).")],
+                  ) -> None:
+    """When a connection syncs on its own."""
+    settings = get_settings()
+    try:
+        with open_store() as store:
+            rec = store.connection(name)
+            rule = store.schedules.get(rec.id, default_timezone=settings.resolved_timezone)
+    except HarborError as exc:
+        raise _fail(exc) from None
+    print_schedule(console, rec.label, rule)
+
+
+@schedule_app.command("set")
+def schedule_set(
+    name: Annotated[str, typer.Argument(help="Connection (or TENANT/NAME).")],
+    cron: Annotated[str | None, typer.Option(
+        help='Cron expression, e.g. "0 2 * * *" (nightly at 02:00).')] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA zone, e.g. America/Chicago.")] = None,
+    enabled: Annotated[bool | None, typer.Option("--enable/--disable")] = None,
+    pause_from: Annotated[str | None, typer.Option(help="First paused day, YYYY-MM-DD.")] = None,
+    pause_until: Annotated[str | None, typer.Option(help="Last paused day, YYYY-MM-DD.")] = None,
+    no_pause: Annotated[bool, typer.Option(help="Remove the seasonal pause.")] = False,
+) -> None:
+    """Change when a connection syncs on its own (a running daemon picks it up)."""
+    settings = get_settings()
+    try:
+        with open_store() as store:
+            rec = store.connection(name)
+            rule = store.schedules.get(rec.id, default_timezone=settings.resolved_timezone)
+            changes: dict[str, Any] = {k: v for k, v in {
+                "cron": cron, "timezone": timezone, "enabled": enabled,
+                "pause_from": pause_from, "pause_until": pause_until}.items() if v is not None}
+            if no_pause:
+                changes.update(pause_from=None, pause_until=None)
+            rule = store.schedules.put(dataclasses.replace(rule, **changes))
+    except HarborError as exc:
+        raise _fail(exc) from None
+    print_schedule(console, rec.label, rule)
 
 
 @app.command()

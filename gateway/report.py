@@ -9,9 +9,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gateway.engine.run import RunOptions, RunReport, StreamChange, sync
+from gateway.engine.run import RunOptions, RunReport, StreamChange
 from gateway.errors import Problem
-from gateway.store.store import RunRecord, Store
+from gateway.schedule import ScheduleRule
+from gateway.store.leases import holder_id
+from gateway.store.store import RunBusy, RunRecord, Store
 
 __all__ = ["print_changes", "print_counts", "print_problems", "print_report", "print_runs",
            "sync_with_progress"]
@@ -93,10 +95,34 @@ def print_runs(console: Console, runs: Sequence[RunRecord]) -> None:
     console.print(table)
 
 
+def print_schedule(console: Console, label: str, rule: ScheduleRule) -> None:
+    state = "enabled" if rule.enabled else "disabled"
+    pause = (f"; paused {rule.pause_from} to {rule.pause_until}" if rule.pause_from else "")
+    default = " (default)" if rule.updated_at is None else ""
+    console.print(f"{label}: {rule.cron!r} in {rule.timezone}, {state}{pause}{default}",
+                  highlight=False)
+
+
 def sync_with_progress(console: Console, store: Store, name: str,
                        options: RunOptions) -> RunReport:
-    """Run a sync of connection ``name`` with a progress bar (bytes of the export read)."""
+    """Run a sync of connection ``name`` now, with a progress bar (bytes of the export read).
+
+    The run goes through the same queue and lease as the daemon's, so it never overlaps a
+    scheduled or API-triggered run of the same connection, on any machine.
+    """
+    from gateway.daemon.worker import Executor
+    from gateway.settings import get_settings
+
     rec = store.connection(name)
+    run_id, coalesced = store.request_run(rec, trigger="cli", options={
+        "dry_run": options.dry_run, "approve_deletions": options.approve_deletions,
+        "max_delete_share": options.max_delete_share, "reread": options.reread})
+    if coalesced:
+        active = store.run(run_id)
+        raise RunBusy(f"{rec.label} already has a {active.status if active else 'active'} run "
+                      f"({run_id}); wait for it (`harbor runs --connection {rec.label} "
+                      f"--last`) instead of starting another", run_id)
+    executor = Executor(store, get_settings(), holder=holder_id("cli"))
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]}"),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
@@ -106,4 +132,11 @@ def sync_with_progress(console: Console, store: Store, name: str,
             done, total = units or (None, None)
             bar.update(task, completed=done, total=total, rows=f"{stream}: {rows:,} rows")
 
-        return asyncio.run(sync(store, rec, options, progress=progress))
+        report = asyncio.run(executor.execute(run_id, progress=progress))
+    if report is None:
+        lease = store.leases.get(f"connection:{rec.id}")
+        store.cancel_run(run_id, "not started: another process holds the connection")
+        holder = f" ({lease.holder})" if lease else ""
+        raise RunBusy(f"{rec.label} is being synced by another process{holder}; try again "
+                      f"when it finishes", run_id)
+    return report

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     (crash, SIGKILL, lost machine) before another worker may resume the run."""
     poll_seconds: float = Field(2.0, gt=0)
     """How often an idle in-process worker looks for queued runs."""
+    queue: str = "local"
+    """How queued runs reach workers: ``local`` (the in-process worker of ``harbor serve``
+    and ``harbor worker`` poll the store; SQLite or PostgreSQL) or ``procrastinate``
+    (PostgreSQL job queue shared by any number of ``harbor worker`` processes)."""
     log_json: bool = False
     """One JSON object per log line (for log shippers) instead of plain text."""
     log_level: str = "INFO"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,10 +28,12 @@ from gateway.errors import (
 )
 from gateway.model.schema import STREAMS
 from gateway.plugins import connector_class, parse_config
-from gateway.store.store import ConnectionRecord, Store
+from gateway.store.leases import LeaseLost, Leases
+from gateway.store.store import ConnectionRecord, RunRecord, Store
 from gateway.store.sync import SyncSession
 
-__all__ = ["Progress", "RunOptions", "RunReport", "build_connector", "sync"]
+__all__ = ["Progress", "RunControl", "RunOptions", "RunReport", "Stopped", "build_connector",
+           "sync"]
 
 log = logging.getLogger("harbormaster.run")
 
@@ -62,7 +65,8 @@ class RunReport:
     run_id: int
     connection: str
     status: str = "running"
-    """running, succeeded, failed, held (safeguard) or dry_run."""
+    """running, succeeded, failed, held (safeguard), dry_run; stopped (shutdown: queued
+    again to resume) or lost (another worker took the run over)."""
     counts: dict[str, StreamCounts] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     problem_total: int = 0
@@ -272,53 +276,111 @@ stored reference to a removed record is refused."""
 REFERENCED = {c.ref for s in STREAMS.values() for c in s.columns if c.ref}
 
 
+class Stopped(HarborError):
+    """The worker was asked to stop (shutdown); the run resumes from its last checkpoint."""
+
+
+@dataclass(slots=True)
+class RunControl:
+    """What a worker hands a run besides its options: the lease to fence each commit with,
+    and a flag that asks the run to stop at the next batch (graceful shutdown)."""
+
+    lease: tuple[str, str, float] | None = None
+    """``(name, holder, ttl)`` of the connection lease this run holds."""
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
 async def sync(store: Store, connection: ConnectionRecord, options: RunOptions = RunOptions(),
                *, progress: Progress | None = None,
-               connector: Connector[Any] | None = None) -> RunReport:
+               connector: Connector[Any] | None = None, run_id: int | None = None,
+               control: RunControl | None = None) -> RunReport:
     """Run one pull of ``connection`` and apply it (or, for a dry run, only report it).
 
-    Never raises for data or configuration problems: they end the run as ``failed`` or
-    ``held`` with a message and located problems in the returned report and run record.
+    The pull is applied in parts: each :class:`Checkpoint` the connector yields ends one
+    transaction (its data, the connector's cursor state and the run's counts commit
+    together) and starts the next. A run that dies between checkpoints loses only the part
+    in flight, and the next run resumes from the last checkpoint. A connector that yields no
+    checkpoints is applied in one transaction. A dry run is always one transaction, rolled
+    back.
+
+    ``run_id`` is a run the caller queued and claimed (a worker); without it the run is
+    recorded here. Never raises for data or configuration problems: they end the run as
+    ``failed`` or ``held`` with a message and located problems in the returned report and
+    run record. A run told to stop ends as ``stopped`` and is queued again.
     """
     started = time.perf_counter()
+    control = control or RunControl()
     # A run allocates millions of short-lived rows and no reference cycles; the cyclic
     # collector would rescan every live batch again and again (about 25 % of a large ingest).
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    run_id = store.start_run(connection, dry_run=options.dry_run)
+    resumed: RunRecord | None = None
+    if run_id is None:
+        run_id = store.start_run(connection, dry_run=options.dry_run)
+    else:
+        resumed = store.run(run_id)
     report = RunReport(run_id, connection.label)
-    run: _Run | None = None
+    totals: dict[str, StreamCounts] = {}
+    if resumed is not None and resumed.checkpoint and not options.dry_run:
+        for stream, values in resumed.counts.items():
+            totals[stream] = StreamCounts(**values)
+    state, marks = connection.state, connection.marks
+    checkpoint: str | None = resumed.checkpoint if resumed is not None else None
+    parts = 0
     try:
         source = connector or build_connector(store, connection)
-        with store.sync_session(connection) as (session, version):
-            run = _Run(session, version, options, progress, connection.label,
-                       connection.marks)
-            pull = source.pull(connection.state)
-            answer: bool | None = None
-            try:
-                while True:  # async for, but answering skip questions (see Batch.digest)
-                    answer = run.handle(await pull.asend(answer))
-            except StopAsyncIteration:
-                pass
-            run.finish()
-            report.skipped = run.marks.skipped
-            report.counts = run.counts
-            if options.dry_run:
-                report.samples = run.changes()
-                report.status = "dry_run"
-            else:
-                store.commit_sync(session, version=version, wrote=run.wrote,
-                                  state=run.state if run.state is not None else connection.state,
-                                  marks=run.marks.current())
-                report.status = "succeeded"
-                report.version = version if run.wrote else None
+        pull = source.pull(connection.state)
+        done = False
+        while not done:
+            with store.sync_session(connection) as (session, version):
+                run = _Run(session, version, options, progress, connection.label, marks)
+                answer: bool | None = None
+                try:
+                    while True:  # async for, but answering skip questions (see Batch.digest)
+                        item = await pull.asend(answer)
+                        if control.stop.is_set():
+                            raise Stopped(_stopped_message(checkpoint))
+                        if isinstance(item, Checkpoint) and not options.dry_run:
+                            run.state = item.state
+                            label = item.label or _label(item.state)
+                            break
+                        answer = run.handle(item)
+                except StopAsyncIteration:
+                    done, label = True, checkpoint or ""
+                run.finish()
+                for stream, part_counts in run.counts.items():
+                    totals.setdefault(stream, StreamCounts()).add(part_counts)
+                report.skipped.extend(s for s in run.marks.skipped if s not in report.skipped)
+                if options.dry_run:
+                    report.samples = run.changes()
+                    report.status = "dry_run"
+                    continue
+                if run.state is not None:
+                    state = run.state
+                marks = run.marks.current()
+                if control.lease is not None:
+                    Leases.fence(session.conn, *control.lease)
+                store.save_run_progress(run_id, counts=_as_dicts(totals),
+                                        checkpoint=label or None, conn=session.conn)
+                store.commit_sync(session, version=version, wrote=run.wrote, state=state,
+                                  marks=marks)
+                if run.wrote:
+                    report.version = version
+                checkpoint, parts = label or checkpoint, parts + 1
+        report.counts = totals
+        if not options.dry_run:
+            report.status = "succeeded"
+    except Stopped as exc:
+        report.status, report.message = "stopped", str(exc)
+    except LeaseLost as exc:
+        report.status, report.message = "lost", str(exc)
     except SafeguardTripped as exc:
-        report.status, report.message = "held", str(exc.args[0])
+        report.status, report.message = "held", _partial(str(exc.args[0]), parts, checkpoint)
     except SourceDataError as exc:
-        report.status, report.message = "failed", str(exc.args[0])
+        report.status, report.message = "failed", _partial(str(exc.args[0]), parts, checkpoint)
         report.problems, report.problem_total = exc.problems, exc.total
     except HarborError as exc:
-        report.status, report.message = "failed", str(exc)
+        report.status, report.message = "failed", _partial(str(exc), parts, checkpoint)
     except Exception as exc:
         log.exception("run %s of %s crashed", run_id, connection.label)
         report.status, report.message = "failed", f"internal error: {exc!r} (see the log)"
@@ -327,13 +389,39 @@ async def sync(store: Store, connection: ConnectionRecord, options: RunOptions =
             gc.enable()
         if report.status == "running":  # interrupted (Ctrl-C, shutdown) mid-run
             report.status = "failed"
-            report.message = "interrupted before it finished; nothing was applied"
-        if run is not None and not report.counts:
-            report.counts = run.counts
+            report.message = _partial("interrupted before it finished; the part in flight "
+                                      "was not applied", parts, checkpoint)
+        if not report.counts:
+            report.counts = totals
         report.seconds = time.perf_counter() - started
-        store.finish_run(
-            run_id, status=report.status,
-            counts={k: v.as_dict() for k, v in report.counts.items()},
-            message=report.message, problems=report.problems,
-            problem_total=report.problem_total, version=report.version)
+        if report.status == "stopped":
+            store.requeue_run(run_id, report.message or "stopped")
+        elif report.status != "lost":  # the worker that took the run over records it
+            store.finish_run(
+                run_id, status=report.status,
+                counts=_as_dicts(report.counts),
+                message=report.message, problems=report.problems,
+                problem_total=report.problem_total, version=report.version)
     return report
+
+
+def _as_dicts(counts: Mapping[str, StreamCounts]) -> dict[str, dict[str, int]]:
+    return {k: v.as_dict() for k, v in counts.items()}
+
+
+def _label(state: Mapping[str, Any] | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in (state or {}).items())[:300]
+
+
+def _stopped_message(checkpoint: str | None) -> str:
+    where = f"after checkpoint {checkpoint!r}" if checkpoint else "from the start"
+    return (f"stopped by a worker shutdown; the part in flight was rolled back and the run "
+            f"resumes {where} when a worker starts again")
+
+
+def _partial(message: str, parts: int, checkpoint: str | None) -> str:
+    """Say what a multi-part run had already applied when a later part failed."""
+    if not parts or not checkpoint:
+        return message
+    return (f"{message} (parts up to checkpoint {checkpoint!r} were applied; the next run "
+            f"resumes after it)")

@@ -109,6 +109,9 @@ class Store:
         self.secrets = secrets
         self.leases = Leases(engine)
         self.schedules = Schedules(engine)
+        self.live_progress: dict[int, dict[str, Any]] = {}
+        """Progress of runs in this process, where the database cannot take it mid-run
+        (SQLite: the run's own transaction holds the only write lock)."""
 
     @property
     def dialect(self) -> str:
@@ -317,6 +320,7 @@ class Store:
 
     def requeue_run(self, run_id: int, message: str) -> None:
         """Put a run that stopped at a checkpoint (shutdown) back in the queue to resume."""
+        self.live_progress.pop(run_id, None)
         with self.engine.begin() as conn:
             conn.execute(runs.update().where(runs.c.id == run_id, runs.c.status == "running")
                          .values(status="queued", worker=None, message=message))
@@ -329,7 +333,10 @@ class Store:
         transaction (a checkpoint's counts commit together with its data)."""
         values: dict[str, Any] = {}
         if progress is not None:
-            values["progress"] = dict(progress)
+            if conn is None and self.dialect == "sqlite":
+                self.live_progress[run_id] = dict(progress)
+            else:
+                values["progress"] = dict(progress)
         if counts is not None:
             values["counts"] = dict(counts)
         if checkpoint is not None:
@@ -346,6 +353,7 @@ class Store:
     def finish_run(self, run_id: int, *, status: str, counts: Mapping[str, Mapping[str, int]],
                    message: str | None, problems: Sequence[Problem], problem_total: int,
                    version: int | None) -> None:
+        self.live_progress.pop(run_id, None)
         with self.engine.begin() as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(
                 status=status, finished_at=utcnow(), counts=dict(counts), message=message,
@@ -399,7 +407,8 @@ class Store:
             r.version, r.counts or {}, r.message, r.problem_count, tenant_id=r.tenant_id,
             connection_id=r.connection_id, trigger=r.trigger, requested_by=r.requested_by,
             options=r.options or {}, queued_at=r.queued_at, worker=r.worker,
-            attempts=r.attempts, progress=r.progress, checkpoint=r.checkpoint,
+            attempts=r.attempts, progress=self.live_progress.get(r.id, r.progress),
+            checkpoint=r.checkpoint,
             approves=r.approves) for r in rows]
 
     def run_problems(self, run_id: int) -> list[Problem]:
