@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from pathlib import Path
@@ -18,6 +20,7 @@ class SecretBox:
     """Seals a connection's secret fields into one opaque token, and opens it again."""
 
     def __init__(self, key: bytes) -> None:
+        self._key = key
         try:
             self._fernet = Fernet(key)
         except ValueError:
@@ -26,6 +29,11 @@ class SecretBox:
                 "`python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'`"
             ) from None
+
+    def derive_key(self, purpose: bytes) -> bytes:
+        """A 32-byte key for ``purpose`` (HMAC-SHA256 of it under the box's key), so one
+        configured secret serves several uses without any of them revealing it."""
+        return hmac.new(self._key, purpose, hashlib.sha256).digest()
 
     def seal(self, secrets: dict[str, str]) -> str | None:
         if not secrets:
