@@ -1,0 +1,57 @@
+"""Build the admin API around a store: ``create_app(store, settings)`` (no globals).
+
+Everything a route needs is put on ``app.state`` (``store``, ``settings``, ``dispatcher``,
+``keys``, ``tokens``, ``on_schedule_change``) and read back through :mod:`gateway.api.deps`.
+Every route under ``/admin`` requires a key: the dependency is on the ``/admin`` router
+itself, so a route added there cannot forget it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from gateway.api.deps import current_key
+from gateway.api.errors import install_error_handlers
+from gateway.api.routes import connections, oauth, runs, schedules, tenants
+from gateway.api.tokens import AccessTokens
+from gateway.daemon.dispatch import Dispatcher, NullDispatcher
+from gateway.settings import Settings
+from gateway.store.keys import ApiKeys
+from gateway.store.store import Store
+
+__all__ = ["create_app"]
+
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing, unknown, revoked or expired credentials"}}
+
+
+def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | None = None,
+               on_schedule_change: Callable[[], object] | None = None,
+               extra_routers: Iterable[APIRouter] = ()) -> FastAPI:
+    """The admin API. ``dispatcher`` wakes workers when a run is queued (default: none, they
+    poll); ``on_schedule_change`` is called after a schedule is saved (the scheduler
+    reloads); ``extra_routers`` are mounted as given, outside ``/admin`` and its key check
+    (health, readiness, metrics)."""
+    app = FastAPI(title="Harbormaster admin API", version="1",
+                  description="Tenants, connections, schedules and runs of a Harbormaster "
+                              "gateway. See docs/api.md.")
+    app.state.store = store
+    app.state.settings = settings
+    app.state.dispatcher = dispatcher or NullDispatcher()
+    app.state.keys = ApiKeys(store.engine)
+    app.state.tokens = AccessTokens(store.secrets)
+    app.state.on_schedule_change = on_schedule_change
+    install_error_handlers(app)
+
+    admin = APIRouter(prefix="/admin", dependencies=[Depends(current_key)],
+                      responses=UNAUTHORIZED)
+    for module in (tenants, connections, schedules, runs):
+        admin.include_router(module.router)
+    app.include_router(oauth.router)
+    app.include_router(admin)
+    for router in extra_routers:
+        app.include_router(router)
+    return app
