@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from gateway.cli_keys import keys_app
 from gateway.engine.run import RunOptions, build_connector
 from gateway.errors import HarborError
 from gateway.model.schema import STREAMS
@@ -32,6 +33,7 @@ app = typer.Typer(help="Harbormaster: rosters and outcomes in, one canonical sto
                   "standards out.", no_args_is_help=True, pretty_exceptions_enable=False)
 connections_app = typer.Typer(help="Configure where data comes from.", no_args_is_help=True)
 app.add_typer(connections_app, name="connections")
+app.add_typer(keys_app, name="keys")
 schedule_app = typer.Typer(help="When connections sync on their own.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
 console = Console()

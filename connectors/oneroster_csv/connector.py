@@ -102,20 +102,24 @@ class OneRosterCsvConnector(Connector[OneRosterCsvConfig]):
             last = (state or {}).get("last_export")
             pending = [p for p in list_exports(path) if last is None or p.name > last]
             for export_path in pending:
-                yield from self._pull_export(export_path, named=True)
-                yield Checkpoint({"last_export": export_path.name}, label=export_path.name)
+                # One checkpoint per export, after it: the next run starts after it.
+                yield from self._pull_export(export_path, named=True, inbox=True)
             return
         yield from self._pull_export(path)
 
-    def _pull_export(self, path: Path, *,
-                     named: bool = False) -> Generator[PullItem, bool | None, None]:
+    def _pull_export(self, path: Path, *, named: bool = False,
+                     inbox: bool = False) -> Generator[PullItem, bool | None, None]:
         export = open_export(path, named=named)
         try:
             manifest = export.manifest()
             total = export.total_size()
             reader = _ExportReader(export, manifest, total)
             yield from reader.items()
-            yield Checkpoint({"export": path.name, "fingerprint": export.fingerprint()})
+            if inbox:
+                yield Checkpoint({"last_export": path.name}, label=path.name)
+            else:
+                yield Checkpoint({"export": path.name, "fingerprint": export.fingerprint()},
+                                 label=path.name)
         finally:
             export.close()
 

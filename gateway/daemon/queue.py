@@ -56,11 +56,17 @@ class JobQueue:
         self.settings = settings
         self.executor = executor
         self.conninfo = _conninfo(store.engine.url)
-        self.app = procrastinate.App(
-            connector=procrastinate.PsycopgConnector(conninfo=self.conninfo))
-        self.task = self.app.task(name=TASK_NAME, queue=QUEUE)(self._run)
+        # One procrastinate app per use, each with its own connection pool: the worker's
+        # async pool, synchronous defers from API and scheduler threads, and the async
+        # recovery chore would otherwise trip over each other's open/close.
+        self.app = self._new_app()
+        self.app.task(name=TASK_NAME, queue=QUEUE)(self._run)
+        self._defer_app = self._new_app()
         self._sync_lock = threading.Lock()
         self._opened = False
+
+    def _new_app(self) -> procrastinate.App:
+        return procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=self.conninfo))
 
     # the schema -------------------------------------------------------------------------
 
@@ -71,7 +77,10 @@ class JobQueue:
             exists = conn.exec_driver_sql(
                 "SELECT to_regclass('procrastinate_jobs') IS NOT NULL").scalar()
             if not exists:
-                conn.exec_driver_sql(self.app.schema_manager.get_schema())
+                # Straight to psycopg: the schema's own "%" must not be read as parameters.
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.execute(self.app.schema_manager.get_schema())
                 log.info("installed procrastinate's job tables")
 
     # dispatching ------------------------------------------------------------------------
@@ -81,28 +90,30 @@ class JobQueue:
         lock = connection_lease(connection_id)
         with self._sync_lock:
             if not self._opened:
-                self.app.open()
+                self._defer_app.open()
                 self._opened = True
             with contextlib.suppress(pexc.AlreadyEnqueued):
-                self.task.configure(lock=lock, queueing_lock=lock).defer(run_id=run_id)
+                self._defer_app.configure_task(TASK_NAME, queue=QUEUE, lock=lock,
+                                               queueing_lock=lock).defer(run_id=run_id)
 
     def close(self) -> None:
         with self._sync_lock:
             if self._opened:
-                self.app.close()
+                self._defer_app.close()
                 self._opened = False
 
     async def recover_stalled(self) -> int:
         """Fail the jobs of workers that stopped sending heartbeats; how many."""
         stalled_after = max(self.settings.lease_seconds, 3.0)
-        async with self.app.open_async():
-            jobs = list(await self.app.job_manager.get_stalled_jobs(
+        app = self._new_app()
+        async with app.open_async():
+            jobs = list(await app.job_manager.get_stalled_jobs(
                 queue=QUEUE, seconds_since_heartbeat=stalled_after))
             for job in jobs:
                 log.warning("job %s (run %s) stalled: its worker stopped; dispatching the "
                             "run again", job.id, job.task_kwargs.get("run_id"))
                 assert job.id is not None
-                await self.app.job_manager.finish_job_by_id_async(
+                await app.job_manager.finish_job_by_id_async(
                     job.id, status=Status.FAILED, delete_job=False)
         return len(jobs)
 

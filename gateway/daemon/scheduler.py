@@ -64,9 +64,11 @@ class Scheduler:
     def start(self) -> None:
         self.started_at = datetime.now(UTC)
         self.aps.start()
-        self.maintain()
+        self.reload()
+        # Leadership, catch-up and recovery run in APScheduler's thread, starting now.
         self.aps.add_job(self.maintain, "interval", seconds=self.maintain_every,
-                         id="maintain", coalesce=True, max_instances=1)
+                         id="maintain", coalesce=True, max_instances=1,
+                         next_run_time=datetime.now(UTC))
         log.info("scheduler %s started (%d schedules)", self.holder, len(self.rules))
 
     def stop(self) -> None:

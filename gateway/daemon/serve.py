@@ -127,12 +127,15 @@ class Daemon:
             await stop.wait()
         finally:
             log.info("stopping: runs in flight stop at their next batch and resume later")
+            # The run first: on SQLite everything else that writes waits for its lock.
+            if self.executor is not None:
+                self.executor.stop.set()
             if server is not None:
                 server.should_exit = True
-            if self.scheduler is not None:
-                self.scheduler.stop()
             if self.worker is not None:
                 await asyncio.to_thread(self.worker.stop)
+            if self.scheduler is not None:
+                self.scheduler.stop()
             stop.set()
             if tasks:
                 await asyncio.wait(tasks, timeout=60)

@@ -3,7 +3,6 @@ connections, and keys for an operator and for each tenant."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from gateway.api import create_app
 from gateway.settings import Settings
@@ -18,11 +18,6 @@ from gateway.store.keys import ApiKeys
 from gateway.store.store import Store
 from tests.api.vendor import NAME as VENDOR
 from tests.connectors.oneroster_csv.factories import small_district, write_export
-
-with warnings.catch_warnings():
-    # Starlette 1.x wants its test client on httpx2; the lock pins httpx 0.28, which works.
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 SECRET = "s3cr3t-Vendor-Value-7f1c"
 """The vendor connection's client secret: no response may ever contain it."""
