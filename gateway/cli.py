@@ -93,6 +93,11 @@ def connections_add(
         if bad:
             raise typer.BadParameter(f"{', '.join(sorted(bad))} is not a secret field of "
                                      f"{connector}; pass it with --set")
+        exposed = set(config) & cls.config_model.secret_fields()
+        if exposed:
+            raise typer.BadParameter(f"{', '.join(sorted(exposed))} is a secret of "
+                                     f"{connector}; pass it with --secret so it is stored "
+                                     f"encrypted")
         with open_store() as store:
             rec = store.add_connection(tenant, name, connector, config, secrets)
     except HarborError as exc:

@@ -100,7 +100,7 @@ def print_schedule(console: Console, label: str, rule: ScheduleRule) -> None:
     pause = (f"; paused {rule.pause_from} to {rule.pause_until}" if rule.pause_from else "")
     default = " (default)" if rule.updated_at is None else ""
     console.print(f"{label}: {rule.cron!r} in {rule.timezone}, {state}{pause}{default}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 def sync_with_progress(console: Console, store: Store, name: str,

@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 from gateway.secrets import SecretBox
 from gateway.store.store import Store
 from gateway.store.tables import metadata
+from tests.api.vendor import NAME as VENDOR
 from tests.helpers import throwaway_postgres
 
 
@@ -58,3 +59,17 @@ def sqlite_store(tmp_path: Path, box: SecretBox) -> Iterator[Store]:
     s = Store.open(f"sqlite:///{tmp_path / 'harbor.db'}", box)
     yield s
     s.close()
+
+
+@pytest.fixture
+def vendor_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Install the test vendor connector the way a package would: an entry point."""
+    site = tmp_path / "site"
+    info = site / "harbor_test_vendor-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: harbor-test-vendor\n"
+                                   "Version: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        f"[harbormaster.connectors]\n{VENDOR} = tests.api.vendor:VendorConnector\n")
+    monkeypatch.syspath_prepend(str(site))
+    return VENDOR

@@ -16,7 +16,6 @@ from gateway.api import create_app
 from gateway.settings import Settings
 from gateway.store.keys import ApiKeys
 from gateway.store.store import Store
-from tests.api.vendor import NAME as VENDOR
 from tests.connectors.oneroster_csv.factories import small_district, write_export
 
 SECRET = "s3cr3t-Vendor-Value-7f1c"
@@ -46,20 +45,6 @@ class Harbor:
 
     def as_(self, token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def vendor_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Install the test vendor connector the way a package would: an entry point."""
-    site = tmp_path / "site"
-    info = site / "harbor_test_vendor-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: harbor-test-vendor\n"
-                                   "Version: 1.0\n")
-    (info / "entry_points.txt").write_text(
-        f"[harbormaster.connectors]\n{VENDOR} = tests.api.vendor:VendorConnector\n")
-    monkeypatch.syspath_prepend(str(site))
-    return VENDOR
 
 
 @pytest.fixture

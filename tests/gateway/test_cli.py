@@ -119,3 +119,33 @@ def test_demo_refuses_a_folder_that_is_not_its_own(tmp_path: Path) -> None:
     code, out = harbor("demo", "--dir", str(precious))
     assert code == 1 and "not a Harbormaster demo folder" in out
     assert (precious / "thesis.txt").exists()
+
+
+def test_a_secret_passed_as_plain_config_is_refused(vendor_plugin: str) -> None:
+    code, out = harbor("connections", "add", "v", "-c", vendor_plugin, "--set",
+                       "url=https://api.example.com", "--set", "client_id=harbor", "--set",
+                       "client_secret=hunter2-hunter2")
+    assert code != 0 and "client_secret is a secret" in out and "--secret" in out
+    code, out = harbor("connections", "add", "v", "-c", vendor_plugin, "--set",
+                       "url=https://api.example.com", "--set", "client_id=harbor",
+                       "--secret", "client_secret=hunter2-hunter2")
+    assert code == 0, out
+    code, out = harbor("connections", "list")
+    assert "hunter2" not in out
+
+
+def test_schedule_show_and_set(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "export", small_district())
+    assert harbor("connections", "add", "sis", "-c", "oneroster-csv", "--tenant", "d",
+                  "--set", f"path={export}")[0] == 0
+    code, out = harbor("schedule", "show", "d/sis")
+    assert code == 0 and "'0 2 * * *'" in out and "(default)" in out
+    code, out = harbor("schedule", "set", "d/sis", "--cron", "30 1 * * 1-5", "--timezone",
+                       "America/Chicago", "--pause-from", "2027-06-10", "--pause-until",
+                       "2027-08-20")
+    assert code == 0, out
+    assert "'30 1 * * 1-5' in America/Chicago, enabled; paused 2027-06-10 to 2027-08-20" in out
+    code, out = harbor("schedule", "set", "d/sis", "--cron", "at two")
+    assert code == 1 and "5 fields" in out
+    code, out = harbor("schedule", "set", "d/sis", "--no-pause", "--disable")
+    assert code == 0 and "disabled" in out and "paused" not in out

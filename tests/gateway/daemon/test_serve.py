@@ -117,3 +117,24 @@ def test_a_held_run_is_approved_through_the_api(store: Store, tmp_path: Path) ->
             assert store.count(tid, "users") == 4
     finally:
         worker.stop()
+
+
+def test_a_dry_run_through_the_api_applies_nothing(store: Store, tmp_path: Path) -> None:
+    csv_connection(store, write_export(tmp_path / "export", small_district(5)))
+    settings = Settings(lease_seconds=5, poll_seconds=0.1)
+    worker = Worker(store, settings)
+    worker.start()
+    auth = {"Authorization": f"Bearer {ApiKeys(store.engine).create('ops', None)[1]}"}
+    try:
+        with TestClient(create_app(store, settings, dispatcher=worker)) as client:
+            run_id = client.post("/admin/tenants/district/connections/sis/runs",
+                                 headers=auth, json={"dry_run": True}).json()["id"]
+            wait_for(lambda: (r := store.run(run_id)) is not None and not r.active, 30,
+                     "the dry run")
+            detail = client.get(f"/admin/tenants/district/runs/{run_id}", headers=auth).json()
+    finally:
+        worker.stop()
+    assert detail["status"] == "dry_run" and detail["dry_run"] is True
+    assert detail["counts"]["users"]["added"] == 7
+    assert store.count(store.tenant("district").id, "users") == 0
+    assert store.connection("district/sis").state is None
