@@ -13,7 +13,7 @@ from gateway.engine.run import RunOptions, RunReport, StreamChange
 from gateway.errors import Problem
 from gateway.schedule import ScheduleRule
 from gateway.store.leases import holder_id
-from gateway.store.store import RunBusy, RunRecord, Store
+from gateway.store.store import ConnectionRecord, RunBusy, RunRecord, Store
 
 __all__ = ["print_changes", "print_counts", "print_problems", "print_report", "print_runs",
            "sync_with_progress"]
@@ -110,18 +110,32 @@ def sync_with_progress(console: Console, store: Store, name: str,
     The run goes through the same queue and lease as the daemon's, so it never overlaps a
     scheduled or API-triggered run of the same connection, on any machine.
     """
-    from gateway.daemon.worker import Executor
-    from gateway.settings import get_settings
-
     rec = store.connection(name)
     run_id, coalesced = store.request_run(rec, trigger="cli", options={
         "dry_run": options.dry_run, "approve_deletions": options.approve_deletions,
         "max_delete_share": options.max_delete_share, "reread": options.reread})
     if coalesced:
         active = store.run(run_id)
+        lease = store.leases.get(f"connection:{rec.id}")
+        if active is not None and active.status == "running" and (lease is None
+                                                                   or lease.expired):
+            # Its process died (Ctrl-C is recorded; SIGKILL or a lost machine is not):
+            # take the run over and resume it after its last checkpoint.
+            where = (f"after checkpoint {active.checkpoint!r}" if active.checkpoint
+                     else "from the start")
+            console.print(f"resuming run {run_id} of {rec.label}, left running by a process "
+                          f"that stopped; it continues {where}", highlight=False)
+            return _execute(console, store, rec, run_id)
         raise RunBusy(f"{rec.label} already has a {active.status if active else 'active'} run "
                       f"({run_id}); wait for it (`harbor runs --connection {rec.label} "
                       f"--last`) instead of starting another", run_id)
+    return _execute(console, store, rec, run_id)
+
+
+def _execute(console: Console, store: Store, rec: ConnectionRecord, run_id: int) -> RunReport:
+    from gateway.daemon.worker import Executor
+    from gateway.settings import get_settings
+
     executor = Executor(store, get_settings(), holder=holder_id("cli"))
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]}"),
                TimeElapsedColumn())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from gateway.store.tables import leases
@@ -104,3 +105,21 @@ def test_harbor_sync_refuses_while_a_worker_holds_the_connection(site: Site,
     with store.engine.begin() as c:
         c.execute(leases.delete())
     assert store.count(conn.tenant_id, "users") == 0, "nothing ran"
+
+
+def test_harbor_sync_resumes_a_run_its_dead_process_left_running(site: Site,
+                                                                 tmp_path: Path) -> None:
+    store = site.store
+    csv_connection(store, write_export(tmp_path / "export", small_district(8)))
+    conn = store.connection("district/sis")
+    run_id, _ = store.request_run(conn, trigger="cli")
+    store.claim_run(run_id, "dead:1")
+    assert store.leases.acquire(f"connection:{conn.id}", "dead:1", 0.1)
+    time.sleep(0.2)  # the dead process's lease expires
+    done = subprocess.run([HARBOR, "sync", "district/sis"], env=site.env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"resuming run {run_id}" in done.stdout
+    run = store.run(run_id)
+    assert run is not None and run.status == "succeeded" and run.attempts == 2
+    assert store.count(conn.tenant_id, "users") == 10

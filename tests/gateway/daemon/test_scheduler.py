@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -119,3 +119,32 @@ def test_bad_schedules_are_refused_with_the_fix(store: Store, conn: ConnectionRe
     with pytest.raises(ConfigError, match="before"):
         store.schedules.put(ScheduleRule(conn.id, pause_from="2027-06-01",
                                          pause_until="2027-05-01", timezone="UTC"))
+
+
+def test_a_fire_missed_while_down_is_caught_up_once(store: Store,
+                                                    conn: ConnectionRecord) -> None:
+    missed = datetime.now(UTC) - timedelta(minutes=5)
+    store.schedules.put(ScheduleRule(conn.id, f"{missed.second} {missed.minute} {missed.hour} "
+                                     f"* * *", "UTC"))
+    dispatcher = Recorder()
+    scheduler = Scheduler(store, SETTINGS, dispatcher)
+    scheduler.maintain()  # becomes leader: catches up the fire 5 minutes ago
+    [run] = store.list_runs(connection=conn)
+    assert run.trigger == "schedule" and dispatcher.submitted[0] == run.id
+    store.cancel_run(run.id, "test")
+    scheduler.stop()
+    again = Scheduler(store, SETTINGS, Recorder())
+    again.maintain()  # a run was already queued since the missed fire: no second catch-up
+    assert len(store.list_runs(connection=conn)) == 1
+    again.stop()
+
+
+def test_a_fire_missed_beyond_the_grace_is_not_caught_up(store: Store,
+                                                         conn: ConnectionRecord) -> None:
+    missed = datetime.now(UTC) - timedelta(hours=2)
+    store.schedules.put(ScheduleRule(conn.id, f"{missed.second} {missed.minute} {missed.hour} "
+                                     f"* * *", "UTC"))
+    scheduler = Scheduler(store, SETTINGS, Recorder())
+    scheduler.maintain()
+    assert store.list_runs(connection=conn) == []
+    scheduler.stop()
