@@ -262,10 +262,14 @@ def worker(
     queue: QueueOption = None,
     concurrency: Annotated[int, typer.Option(
         help="Runs at once (procrastinate queue; each on its own connection).")] = 1,
+    metrics_port: Annotated[int | None, typer.Option(
+        help="Serve this worker's Prometheus metrics (runs, records, durations) here.")] = None,
+    metrics_addr: Annotated[str, typer.Option(
+        help="Address for --metrics-port (0.0.0.0 in a container).")] = "127.0.0.1",
 ) -> None:
     """Run a worker only: takes queued runs until stopped (Ctrl-C or SIGTERM)."""
     _daemon(api=False, scheduler=False, worker=True, queue=queue or get_settings().queue,
-            concurrency=concurrency)
+            concurrency=concurrency, metrics_port=metrics_port, metrics_addr=metrics_addr)
 
 
 @schedule_app.command("show")

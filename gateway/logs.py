@@ -10,7 +10,8 @@ from typing import Any
 
 __all__ = ["JsonFormatter", "configure_logging"]
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message", "asctime", "color_message"}  # uvicorn's copy of the message, with colours
 
 
 class JsonFormatter(logging.Formatter):

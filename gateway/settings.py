@@ -64,4 +64,7 @@ class Settings(BaseSettings):
 
 @cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except PermissionError:  # started in a folder this user cannot read (sudo -u ...)
+        return Settings(_env_file=None)

@@ -21,8 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import prometheus_client
 import uvicorn
 
+from gateway import metrics
 from gateway.daemon.dispatch import Dispatcher, NullDispatcher
 from gateway.daemon.queue import JobQueue
 from gateway.daemon.scheduler import Scheduler
@@ -47,6 +49,9 @@ class Parts:
     host: str = "127.0.0.1"
     port: int = 8080
     concurrency: int = 1
+    metrics_port: int | None = None
+    """Serve this process's own metrics on a port of their own (a worker has no API)."""
+    metrics_addr: str = "127.0.0.1"
 
 
 class _Server(uvicorn.Server):
@@ -110,6 +115,10 @@ class Daemon:
                 loop.add_signal_handler(sig, stop.set)
         tasks: list[asyncio.Task[None]] = []
         server: _Server | None = None
+        if self.parts.metrics_port is not None:
+            prometheus_client.start_http_server(self.parts.metrics_port,
+                                                addr=self.parts.metrics_addr,
+                                                registry=metrics.REGISTRY)
         if self.worker is not None:
             self.worker.start()
         if self.scheduler is not None:

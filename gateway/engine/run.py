@@ -1,7 +1,8 @@
-"""A run: pull from one connection, validate and diff every stream, apply in one transaction.
+"""A run: pull from one connection, validate and diff every stream, apply it in parts.
 
-The whole run is one database transaction, so a failed, held or dry run leaves the store
-exactly as it was; the run record itself is written separately and always survives.
+Each part (what the connector yields up to a checkpoint, e.g. one export) is one database
+transaction, so a failed, held, stopped or dry part leaves the store exactly as the parts
+before it left it; the run record itself is written separately and always survives.
 """
 
 from __future__ import annotations

@@ -216,8 +216,20 @@ class Store:
         if config is not None:
             values["config"] = dict(config)
         if secrets:
-            values["secrets"] = self.secrets.seal(
-                {**self.connection_secrets(connection), **secrets})
+            try:
+                kept = self.connection_secrets(connection)
+            except ConfigError:
+                # Sealed under a key this installation no longer has: secrets can still be
+                # replaced, all at once, but not merged with values nobody can read.
+                missing = sorted(_secret_fields(connection.connector) - set(secrets))
+                if missing:
+                    raise ConfigError(
+                        f"the stored secrets of {connection.label} cannot be opened with this "
+                        f"HARBOR_SECRET_KEY (was it changed?); restore the old key, or send "
+                        f"every secret again to replace them (missing: "
+                        f"{', '.join(missing)})") from None
+                kept = {}
+            values["secrets"] = self.secrets.seal({**kept, **secrets})
         with self.engine.begin() as conn:
             conn.execute(connections.update().where(connections.c.id == connection.id)
                          .values(**values))
@@ -292,8 +304,8 @@ class Store:
                 return self._insert_run(connection, dry_run=dry_run, trigger=trigger, **values)
             raise RunBusy(
                 f"{connection.label} already has a {active.status} run ({active.id}, "
-                f"{active.trigger}); wait for it (`harbor runs {connection.label} --last`) "
-                f"or cancel it", active.id) from None
+                f"{active.trigger}); wait for it (`harbor runs --connection "
+                f"{connection.label} --last`) or cancel it", active.id) from None
         assert key is not None
         return int(key[0])
 
@@ -492,3 +504,12 @@ class Store:
              .order_by(t.c.version, t.c.sourced_id).limit(limit))
         with self.engine.connect() as conn:
             return [dict(zip(names, r, strict=True)) for r in conn.execute(q)]
+
+
+def _secret_fields(connector: str) -> frozenset[str]:
+    from gateway.plugins import connector_class
+
+    try:
+        return connector_class(connector).config_model.secret_fields()
+    except ConfigError:
+        return frozenset()

@@ -62,8 +62,12 @@ def get_connection(connection: ConnectionDep, store: StoreDep) -> ConnectionPubl
 def update_connection(body: ConnectionUpdate, connection: ConnectionDep,
                       store: StoreDep) -> ConnectionPublic:
     """Change some settings; the rest keep their values (secrets included)."""
+    try:
+        stored = store.connection_secrets(connection)
+    except ConfigError:  # sealed under a lost key: the update must bring every secret anew
+        stored = {}
     config, secrets = merge_settings(connector_class(connection.connector), connection.config,
-                                     store.connection_secrets(connection), body.config)
+                                     stored, body.config)
     return public(store, store.update_connection(connection, config=config, secrets=secrets))
 
 

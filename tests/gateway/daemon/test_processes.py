@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import itertools
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
+
+import httpx
 
 from gateway.store.tables import leases
 from tests.connectors.oneroster_csv.factories import small_district, write_export
 from tests.gateway.daemon.conftest import HARBOR, Inbox, Site, wait_for
 from tests.helpers import csv_connection
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def test_sigkill_mid_run_keeps_the_store_consistent_and_the_next_run_resumes(
@@ -63,8 +72,9 @@ def test_two_workers_never_run_one_connection_at_once(site: Site, tmp_path: Path
     for i in range(6):
         export = write_export(tmp_path / f"export{i}", small_district(20 + i))
         csv_connection(store, export, name=f"sis{i}")
-    for _ in range(2):
-        site.spawn("worker", name="worker")
+    port = _free_port()
+    site.spawn("worker", "--metrics-port", str(port), name="worker")
+    site.spawn("worker", name="worker")
     rounds = 3
     for _ in range(rounds):
         queued = [store.request_run(store.connection(f"district/sis{i}"), trigger="api")
@@ -80,6 +90,10 @@ def test_two_workers_never_run_one_connection_at_once(site: Site, tmp_path: Path
                       if r.connection.endswith(f"/sis{i}"))
         for (_, end), (start, _) in itertools.pairwise(mine):
             assert end <= start, f"sis{i}: runs overlapped"
+    # The worker with a metrics port counts what it did.
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    ours = sum(1 for r in runs if (r.worker or "").split(":")[1] == str(site.procs[0].pid))
+    assert f'harbor_runs_finished_total{{status="succeeded"}} {ours:.1f}' in metrics
 
 
 def test_harbor_sync_refuses_while_a_worker_holds_the_connection(site: Site,

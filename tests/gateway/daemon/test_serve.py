@@ -5,7 +5,6 @@ it; and a run held by the deletion safeguard is approved through the API."""
 from __future__ import annotations
 
 import signal
-import socket
 from pathlib import Path
 
 import httpx
@@ -18,13 +17,8 @@ from gateway.store.keys import ApiKeys
 from gateway.store.store import Store
 from tests.connectors.oneroster_csv.factories import small_district, write_export
 from tests.gateway.daemon.conftest import Inbox, Site, wait_for
+from tests.gateway.daemon.test_processes import _free_port
 from tests.helpers import csv_connection, run
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serve(site: Site, port: int, name: str) -> httpx.Client:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 
+from gateway.errors import ConfigError
+from gateway.secrets import SecretBox
 from gateway.store import db
 from gateway.store.store import Store
 from gateway.store.tables import connections, metadata
@@ -168,3 +172,21 @@ def test_identical_files_are_skipped_until_someone_else_writes(store: Store,
     back = run(store)
     assert "users" not in back.skipped
     assert record(store, "users", "u1")["familyName"] == "Family1"
+
+
+def test_secrets_sealed_under_a_lost_key_can_be_replaced_whole(
+        tmp_path: Path, vendor_plugin: str) -> None:
+    url = f"sqlite:///{tmp_path / 'harbor.db'}"
+    with Store.open(url, SecretBox(Fernet.generate_key())) as old:
+        old.add_connection("d", "v", vendor_plugin, {"url": "https://x", "client_id": "h"},
+                           {"client_secret": "old-secret"})
+    with Store.open(url, SecretBox(Fernet.generate_key())) as new:  # the key file was lost
+        conn = new.connection("d/v")
+        with pytest.raises(ConfigError, match="cannot be opened with this HARBOR_SECRET_KEY"):
+            new.update_connection(conn, secrets={"other": "x"})
+        with pytest.raises(ConfigError, match=r"missing: api_token"):
+            new.update_connection(conn, secrets={"client_secret": "new-secret"})
+        conn = new.update_connection(conn, secrets={"client_secret": "new-secret",
+                                                    "api_token": "new-token"})
+        assert new.connection_secrets(conn) == {"client_secret": "new-secret",
+                                                "api_token": "new-token"}
