@@ -14,8 +14,9 @@ import sqlalchemy as sa
 
 from gateway.model.schema import STREAMS, Stream
 
-__all__ = ["api_keys", "connections", "leases", "metadata", "record_select", "run_problems", "runs",
-           "schedules", "stream_tables", "tenants"]
+__all__ = ["api_keys", "connections", "leases", "metadata", "provider_access_log",
+           "provider_clients", "record_select", "run_problems", "runs", "schedules",
+           "stream_tables", "tenants"]
 
 metadata = sa.MetaData(
     naming_convention={
@@ -131,6 +132,42 @@ run_problems = sa.Table(
     sa.Column("column", sa.String(100), nullable=True),
     sa.Column("message", sa.Text, nullable=False),
     sa.Index("ix_run_problems_run", "run_id"),
+)
+
+
+provider_clients = sa.Table(
+    "provider_clients", metadata,
+    # A vendor reading (and writing gradebook data of) one tenant through the OneRoster API.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.String(40), nullable=False, unique=True),
+    # SHA-256 of the secret, for OAuth 2 client credentials ...
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    # ... and the secret sealed with the store's key, for OAuth 1.0a HMAC signatures,
+    # which need the secret itself.
+    sa.Column("secret_sealed", sa.Text, nullable=True),
+    sa.Column("tenant_id", sa.Integer, sa.ForeignKey("tenants.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("scopes", sa.Text, nullable=False),
+    sa.Column("sharing", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("revoked_at", sa.String(32), nullable=True),
+    sa.Column("last_used_at", sa.String(32), nullable=True),
+)
+
+provider_access_log = sa.Table(
+    "provider_access_log", metadata,
+    # Who read or wrote what, when: for a district's privacy audits.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.Integer,
+              sa.ForeignKey("provider_clients.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("method", sa.String(8), nullable=False),
+    sa.Column("path", sa.String(500), nullable=False),
+    sa.Column("query", sa.Text, nullable=True),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Index("ix_provider_access_log_client", "client_id", "id"),
 )
 
 
