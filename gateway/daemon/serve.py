@@ -88,10 +88,11 @@ class Daemon:
     def app(self) -> Any:
         from gateway.api.app import create_app
         from gateway.api.routes.health import health_router
+        from gateway.provider.app import provider_router
 
         app = create_app(self.store, self.settings, dispatcher=self.dispatcher,
                          on_schedule_change=self.scheduler.reload if self.scheduler else None,
-                         extra_routers=[health_router])
+                         extra_routers=[health_router, provider_router(self.store)])
         app.state.daemon = self
         return app
 

@@ -1,0 +1,163 @@
+"""The OneRoster 1.2 provider API: the district's canonical store, served to vendor clients.
+
+Every rostering path of the official OpenAPI file is served (see :mod:`.rostering`), with
+the standard's query parameters (``limit``/``offset``, ``sort``/``orderBy``, ``filter``,
+``fields``), ``X-Total-Count`` and ``Link`` headers, and ``imsx_StatusInfo`` errors. Each
+request is authorised by an OAuth 2 bearer token carrying the operation's scope, confined
+to the client's tenant and sharing rule, and written to the access log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from gateway.api.auth import basic_credentials
+from gateway.provider.auth import TOKEN_PATH, Caller, ProviderTokens
+from gateway.provider.errors import ProviderError, unknown_object
+from gateway.provider.query import (
+    QueryError,
+    QueryWarning,
+    filter_clause,
+    link_header,
+    page,
+    select_fields,
+    sort_clause,
+)
+from gateway.provider.reader import Reader, to_json
+from gateway.provider.rostering import BASE, ENDPOINTS, SPEC_FILE, Endpoint
+from gateway.store.clients import ProviderClients
+from gateway.store.store import Store
+from gateway.store.tables import stream_tables
+
+__all__ = ["MAX_LIMIT", "provider_router"]
+
+log = logging.getLogger("harbormaster.provider")
+MAX_LIMIT = 1000
+"""The largest page a consumer may ask for; larger ``limit`` values are clipped to it."""
+
+
+def provider_router(store: Store, *, max_limit: int = MAX_LIMIT) -> APIRouter:
+    clients = ProviderClients(store.engine, store.secrets)
+    tokens = ProviderTokens(store.secrets, clients)
+    router = APIRouter(tags=["OneRoster 1.2 rostering"])
+
+    @router.post(TOKEN_PATH, tags=["OneRoster auth"])
+    async def token(request: Request) -> Response:
+        """OAuth 2 client credentials (RFC 6749 §4.4) for vendor clients."""
+        form = await request.form()
+        grant = str(form.get("grant_type") or "")
+        if grant != "client_credentials":
+            return _oauth_error(400, "unsupported_grant_type",
+                                "grant_type must be client_credentials")
+        basic = basic_credentials(request.headers.get("authorization"))
+        client_id, secret = basic or (str(form.get("client_id") or ""),
+                                      str(form.get("client_secret") or ""))
+        client = clients.check_secret(client_id, secret) if client_id and secret else None
+        if client is None:
+            return _oauth_error(401, "invalid_client", "unknown client or wrong secret",
+                                {"WWW-Authenticate": 'Basic realm="oneroster"'})
+        try:
+            access, scope = tokens.issue(client, str(form.get("scope") or "") or None)
+        except ProviderError:
+            return _oauth_error(400, "invalid_scope", "ask only for scopes this client was "
+                                f"granted: {' '.join(sorted(client.scopes))}")
+        return JSONResponse({"access_token": access, "token_type": "bearer",
+                             "expires_in": 3600, "scope": scope},
+                            headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    @router.get(BASE + "/openapi.json", tags=["OneRoster discovery"])
+    def discovery() -> Response:
+        """The official OpenAPI description of this service."""
+        return Response(SPEC_FILE.read_bytes(), media_type="application/json")
+
+    for endpoint in ENDPOINTS:
+        router.add_api_route(endpoint.route, _handler(endpoint, store, clients, tokens,
+                                                     max_limit),
+                             methods=["GET"], name=f"oneroster {endpoint.path}",
+                             response_class=JSONResponse)
+    return router
+
+
+def _handler(endpoint: Endpoint, store: Store, clients: ProviderClients,
+             tokens: ProviderTokens, max_limit: int) -> Callable[[Request], Response]:
+    def handle(request: Request) -> Response:
+        caller: Caller | None = None
+        status, records = 500, 0
+        try:
+            caller = tokens.caller(request.headers.get("authorization"))
+            if not caller.scopes & endpoint.scopes:
+                raise ProviderError(403, "forbidden", "this token's scopes do not allow "
+                                    f"{endpoint.path}; it needs one of: "
+                                    f"{' '.join(sorted(endpoint.scopes))}")
+            response, records = _serve(endpoint, store, caller, request, max_limit)
+            status = response.status_code
+            return response
+        except QueryError as exc:
+            status = exc.status
+            return ProviderError(exc.status, exc.code_minor, exc.message).response()
+        except ProviderError as exc:
+            status = exc.status
+            return exc.response()
+        except Exception:
+            log.exception("OneRoster request %s failed", request.url.path)
+            return ProviderError(500, "internal_server_error",
+                                 "the server failed to answer; the error is logged").response()
+        finally:
+            if caller is not None:
+                try:
+                    clients.log_access(caller.client, request.method, request.url.path,
+                                       request.url.query or None, status, records)
+                except Exception:
+                    log.exception("could not write the access log")
+    handle.__doc__ = f"OneRoster 1.2: GET {endpoint.path}"
+    return handle
+
+
+def _serve(endpoint: Endpoint, store: Store, caller: Caller, request: Request,
+           max_limit: int) -> tuple[Response, int]:
+    client = caller.client
+    reader = Reader(store.engine, client.tenant_id, client.sharing)
+    params = {k: str(v) for k, v in request.path_params.items()}
+    for parent in endpoint.parents:
+        table = stream_tables[parent.stream]
+        if not reader.exists(parent.stream, parent.where(table, client.tenant_id, params)):
+            raise unknown_object(f"{parent.param} {params[parent.param]!r}")
+    stream, table = endpoint.stream, stream_tables[endpoint.stream]
+    where = endpoint.where(table, client.tenant_id, params)
+    query = request.query_params
+    warnings: list[QueryWarning] = []  # the spec: unknown fields/sort keys warn, not fail
+    fields = select_fields(stream, query.get("fields"), warnings=warnings)
+    base = str(request.base_url).rstrip("/") + BASE
+    if endpoint.single:
+        row = reader.one(stream, where)
+        if row is None:
+            raise unknown_object(f"{endpoint.wrapper} {next(iter(params.values()), '')!r}")
+        nested = reader.nested(stream, [row]).get(row["sourcedId"])
+        return JSONResponse({endpoint.wrapper: to_json(stream, row, base, nested, fields)}), 1
+    condition = filter_clause(stream, table, query.get("filter"))
+    order = sort_clause(stream, table, query.get("sort"), query.get("orderBy"),
+                        warnings=warnings)
+    slice_ = page(query.get("limit"), query.get("offset"), max_limit)
+    found = reader.page(stream, [*where, *([condition] if condition is not None else [])],
+                        order, slice_.limit, slice_.offset)
+    nested_rows = reader.nested(stream, found.rows)
+    body: dict[str, Any] = {endpoint.wrapper: [
+        to_json(stream, row, base, nested_rows.get(row["sourcedId"]), fields)
+        for row in found.rows]}
+    url = str(request.url.replace(query=""))
+    headers = {"X-Total-Count": str(found.total),
+               "Link": link_header(url, query.multi_items(), found.total, slice_.limit,
+                                   slice_.offset)}
+    return JSONResponse(body, headers=headers), len(found.rows)
+
+
+def _oauth_error(status: int, error: str, description: str,
+                 headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": error, "error_description": description},
+                        status_code=status,
+                        headers={"Cache-Control": "no-store", **(headers or {})})

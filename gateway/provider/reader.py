@@ -1,0 +1,107 @@
+"""Reading OneRoster records for the provider: one query per page, one per nested stream.
+
+A page is a count and a keyset-friendly ordered slice of one stream's table, constrained by
+the path (``/schools/{id}/classes``), the client's sharing rule and the consumer's filter.
+Users carry their active roles and profiles, fetched for the whole page at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway.model.oneroster import NESTED_STREAMS, to_model
+from gateway.provider.sharing import Grant, visible
+from gateway.store.tables import record_select, stream_tables
+
+__all__ = ["Page", "Reader", "to_json"]
+
+Condition = sa.ColumnElement[bool]
+
+# Never served to vendors, whatever the source carried: credentials are the district's.
+_WITHHELD = {"users": ("password",), "userProfiles": ("password",)}
+_NESTED_FOR_PROVIDER = {"users": ("roles", "userProfiles")}
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[dict[str, Any]]
+    total: int
+
+
+class Reader:
+    def __init__(self, engine: sa.Engine, tenant_id: int, grant: Grant) -> None:
+        self.engine = engine
+        self.tenant_id = tenant_id
+        self.grant = grant
+
+    def scope(self, stream: str, table: sa.FromClause) -> list[Condition]:
+        return [table.c.tenant_id == self.tenant_id,
+                *visible(stream, table, self.tenant_id, self.grant)]
+
+    def exists(self, stream: str, where: Sequence[Condition]) -> bool:
+        t = stream_tables[stream]
+        q = sa.select(sa.literal(1)).where(*self.scope(stream, t), *where).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(q).first() is not None
+
+    def page(self, stream: str, where: Sequence[Condition], order: Sequence[Any],
+             limit: int, offset: int) -> Page:
+        t = stream_tables[stream]
+        conditions = [*self.scope(stream, t), *where]
+        count = sa.select(sa.func.count()).select_from(t).where(*conditions)
+        rows_q = (record_select(stream).where(*conditions).order_by(*order)
+                  .limit(limit).offset(offset))
+        with self.engine.connect() as conn:
+            total = int(conn.execute(count).scalar_one())
+            rows = [dict(r._mapping) for r in conn.execute(rows_q)] if total > offset else []
+        return Page(rows, total)
+
+    def one(self, stream: str, where: Sequence[Condition]) -> dict[str, Any] | None:
+        t = stream_tables[stream]
+        q = record_select(stream).where(*self.scope(stream, t), *where).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return dict(row._mapping) if row else None
+
+    def nested(self, stream: str, rows: Sequence[Mapping[str, Any]]
+               ) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """Per parent sourcedId, its child rows of each nested stream: the active ones, or
+        for a record without any (a deleted user), the rows it had."""
+        out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        ids = [r["sourcedId"] for r in rows]
+        if not ids:
+            return out
+        for child in _NESTED_FOR_PROVIDER.get(stream, ()):
+            t = stream_tables[child]
+            link = t.c.user_sourced_id
+            q = (record_select(child).where(t.c.tenant_id == self.tenant_id, link.in_(ids))
+                 .order_by(t.c.sourced_id))
+            found: dict[str, list[dict[str, Any]]] = {}
+            with self.engine.connect() as conn:
+                for r in conn.execute(q):
+                    row = dict(r._mapping)
+                    found.setdefault(row["userSourcedId"], []).append(row)
+            for parent, children in found.items():
+                live = [c for c in children if c["status"] == "active"]
+                out.setdefault(parent, {})[child] = live or children
+        return out
+
+
+def to_json(stream: str, row: Mapping[str, Any], base_url: str,
+            nested: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+            fields: set[str] | None = None) -> dict[str, Any]:
+    """One record in the REST binding's JSON, credentials withheld, ``fields`` kept."""
+    clean = {k: v for k, v in row.items() if k not in _WITHHELD.get(stream, ())}
+    children = {child: [{k: v for k, v in r.items() if k not in _WITHHELD.get(child, ())}
+                        for r in rows]
+                for child, rows in (nested or {}).items() if child in NESTED_STREAMS[stream]}
+    model = to_model(stream, clean, base_url=base_url, nested=children or None)
+    data: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if fields is not None:
+        data = {k: v for k, v in data.items() if k in fields}
+    return data
+

@@ -1,0 +1,242 @@
+"""The OneRoster 1.2 rostering service: which records each path serves.
+
+Paths, the wrapper key of each response (``{"users": [...]}``, ``{"user": {...}}``) and the
+OAuth 2 scopes each operation accepts come from the official OpenAPI file (a copy in
+``specs/``), so they cannot drift from the standard. What each path *means* in terms of the
+store's tables is written here, path by path: ``/schools`` are orgs of type school,
+``/classes/{id}/students`` are users actively enrolled in that class as students, and so on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway.provider.sharing import active, in_list
+from gateway.store.tables import stream_tables
+
+__all__ = ["BASE", "ENDPOINTS", "SPEC_FILE", "Endpoint", "spec"]
+
+BASE = "/ims/oneroster/rostering/v1p2"
+SPEC_FILE = Path(__file__).with_name("specs") / "onerosterv1p2rostersservice_openapi3_v1p0.json"
+
+Condition = sa.ColumnElement[bool]
+Where = Callable[[sa.FromClause, int, Mapping[str, str]], list[Condition]]
+"""``(table, tenant id, path parameters) -> conditions`` beyond the stream itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parent:
+    """A path parameter naming a record that must exist (and be visible) for a nested list:
+    ``/schools/{schoolSourcedId}/classes`` answers 404 for an unknown school."""
+
+    param: str
+    stream: str
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    path: str
+    stream: str
+    where: Where
+    single: bool = False
+    parents: tuple[Parent, ...] = ()
+    wrapper: str = ""
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def route(self) -> str:
+        return BASE + self.path
+
+
+@cache
+def spec() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(SPEC_FILE.read_text())
+    return doc
+
+
+def _nothing(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
+    return []
+
+
+def _of_type(value: str) -> Where:
+    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
+        return [table.c.type == value]
+    return where
+
+
+def _with_role(role: str, *, org_param: str | None = None) -> Where:
+    """Users holding an active ``role`` (at the org named by ``org_param``)."""
+    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
+        r = stream_tables["roles"].alias("role")
+        cond = [*active(r, tenant), r.c.user_sourced_id == table.c.sourced_id, r.c.role == role]
+        if org_param:
+            cond.append(r.c.org_sourced_id == params[org_param])
+        return [sa.exists().where(*cond)]
+    return where
+
+
+def _enrolled(role: str | None, *, class_param: str,
+              school_param: str | None = None) -> Where:
+    """Users actively enrolled in the class named by ``class_param`` (as ``role``)."""
+    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
+        e = stream_tables["enrollments"].alias("enr")
+        cond = [*active(e, tenant), e.c.user_sourced_id == table.c.sourced_id,
+                e.c.class_sourced_id == params[class_param]]
+        if role:
+            cond.append(e.c.role == role)
+        if school_param:
+            cond.append(e.c.school_sourced_id == params[school_param])
+        return [sa.exists().where(*cond)]
+    return where
+
+
+def _classes_of(user_param: str, role: str | None = None) -> Where:
+    """Classes the user named by ``user_param`` is actively enrolled in."""
+    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
+        e = stream_tables["enrollments"].alias("enr")
+        cond = [*active(e, tenant), e.c.class_sourced_id == table.c.sourced_id,
+                e.c.user_sourced_id == params[user_param]]
+        if role:
+            cond.append(e.c.role == role)
+        return [sa.exists().where(*cond)]
+    return where
+
+
+def _eq(column: str, param: str, *extra: Where) -> Where:
+    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
+        out = [table.c[column] == params[param]]
+        for more in extra:
+            out += more(table, tenant, params)
+        return out
+    return where
+
+
+def _all(*wheres: Where) -> Where:
+    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
+        return [c for w in wheres for c in w(table, tenant, params)]
+    return where
+
+
+def _term_of_classes_at(school_param: str) -> Where:
+    """Terms that some active class of the school is taught in."""
+    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
+        c = stream_tables["classes"].alias("cls")
+        return [table.c.type == "term", sa.exists().where(
+            *active(c, tenant), c.c.school_sourced_id == params[school_param],
+            in_list(c.c.term_sourced_ids, table.c.sourced_id))]
+    return where
+
+
+def _in_term(term_param: str) -> Where:
+    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
+        return [in_list(table.c.term_sourced_ids, params[term_param])]
+    return where
+
+
+def _is(param: str, where: Where = _nothing) -> Where:
+    """The record named by ``param`` (a single-record path)."""
+    return _all(_eq("sourced_id", param), where)
+
+
+SCHOOL = Parent("schoolSourcedId", "orgs", _all(_eq("sourced_id", "schoolSourcedId"),
+                                                _of_type("school")))
+CLASS = Parent("classSourcedId", "classes", _eq("sourced_id", "classSourcedId"))
+TEACHER = Parent("teacherSourcedId", "users", _all(_eq("sourced_id", "teacherSourcedId"),
+                                                   _with_role("teacher")))
+STUDENT = Parent("studentSourcedId", "users", _all(_eq("sourced_id", "studentSourcedId"),
+                                                   _with_role("student")))
+USER = Parent("userSourcedId", "users", _eq("sourced_id", "userSourcedId"))
+TERM = Parent("termSourcedId", "academicSessions", _all(_eq("sourced_id", "termSourcedId"),
+                                                        _of_type("term")))
+COURSE = Parent("courseSourcedId", "courses", _eq("sourced_id", "courseSourcedId"))
+SCHOOL_CLASS = Parent("classSourcedId", "classes", _all(_eq("sourced_id", "classSourcedId"),
+                                                        _eq("school_sourced_id",
+                                                            "schoolSourcedId")))
+
+_TABLE: list[Endpoint] = [
+    Endpoint("/academicSessions", "academicSessions", _nothing),
+    Endpoint("/academicSessions/{sourcedId}", "academicSessions", _is("sourcedId"), True),
+    Endpoint("/gradingPeriods", "academicSessions", _of_type("gradingPeriod")),
+    Endpoint("/gradingPeriods/{sourcedId}", "academicSessions",
+             _is("sourcedId", _of_type("gradingPeriod")), True),
+    Endpoint("/terms", "academicSessions", _of_type("term")),
+    Endpoint("/terms/{sourcedId}", "academicSessions", _is("sourcedId", _of_type("term")), True),
+    Endpoint("/terms/{termSourcedId}/classes", "classes", _in_term("termSourcedId"),
+             parents=(TERM,)),
+    Endpoint("/terms/{termSourcedId}/gradingPeriods", "academicSessions",
+             _all(_of_type("gradingPeriod"), _eq("parent_sourced_id", "termSourcedId")),
+             parents=(TERM,)),
+    Endpoint("/classes", "classes", _nothing),
+    Endpoint("/classes/{sourcedId}", "classes", _is("sourcedId"), True),
+    Endpoint("/classes/{classSourcedId}/students", "users",
+             _enrolled("student", class_param="classSourcedId"), parents=(CLASS,)),
+    Endpoint("/classes/{classSourcedId}/teachers", "users",
+             _enrolled("teacher", class_param="classSourcedId"), parents=(CLASS,)),
+    Endpoint("/courses", "courses", _nothing),
+    Endpoint("/courses/{sourcedId}", "courses", _is("sourcedId"), True),
+    Endpoint("/courses/{courseSourcedId}/classes", "classes",
+             _eq("course_sourced_id", "courseSourcedId"), parents=(COURSE,)),
+    Endpoint("/demographics", "demographics", _nothing),
+    Endpoint("/demographics/{sourcedId}", "demographics", _is("sourcedId"), True),
+    Endpoint("/enrollments", "enrollments", _nothing),
+    Endpoint("/enrollments/{sourcedId}", "enrollments", _is("sourcedId"), True),
+    Endpoint("/orgs", "orgs", _nothing),
+    Endpoint("/orgs/{sourcedId}", "orgs", _is("sourcedId"), True),
+    Endpoint("/schools", "orgs", _of_type("school")),
+    Endpoint("/schools/{sourcedId}", "orgs", _is("sourcedId", _of_type("school")), True),
+    Endpoint("/schools/{schoolSourcedId}/classes", "classes",
+             _eq("school_sourced_id", "schoolSourcedId"), parents=(SCHOOL,)),
+    Endpoint("/schools/{schoolSourcedId}/classes/{classSourcedId}/enrollments", "enrollments",
+             _all(_eq("school_sourced_id", "schoolSourcedId"),
+                  _eq("class_sourced_id", "classSourcedId")), parents=(SCHOOL, SCHOOL_CLASS)),
+    Endpoint("/schools/{schoolSourcedId}/classes/{classSourcedId}/students", "users",
+             _enrolled("student", class_param="classSourcedId", school_param="schoolSourcedId"),
+             parents=(SCHOOL, SCHOOL_CLASS)),
+    Endpoint("/schools/{schoolSourcedId}/classes/{classSourcedId}/teachers", "users",
+             _enrolled("teacher", class_param="classSourcedId", school_param="schoolSourcedId"),
+             parents=(SCHOOL, SCHOOL_CLASS)),
+    Endpoint("/schools/{schoolSourcedId}/courses", "courses",
+             _eq("org_sourced_id", "schoolSourcedId"), parents=(SCHOOL,)),
+    Endpoint("/schools/{schoolSourcedId}/enrollments", "enrollments",
+             _eq("school_sourced_id", "schoolSourcedId"), parents=(SCHOOL,)),
+    Endpoint("/schools/{schoolSourcedId}/students", "users",
+             _with_role("student", org_param="schoolSourcedId"), parents=(SCHOOL,)),
+    Endpoint("/schools/{schoolSourcedId}/teachers", "users",
+             _with_role("teacher", org_param="schoolSourcedId"), parents=(SCHOOL,)),
+    Endpoint("/schools/{schoolSourcedId}/terms", "academicSessions",
+             _term_of_classes_at("schoolSourcedId"), parents=(SCHOOL,)),
+    Endpoint("/students", "users", _with_role("student")),
+    Endpoint("/students/{sourcedId}", "users", _is("sourcedId", _with_role("student")), True),
+    Endpoint("/students/{studentSourcedId}/classes", "classes",
+             _classes_of("studentSourcedId", "student"), parents=(STUDENT,)),
+    Endpoint("/teachers", "users", _with_role("teacher")),
+    Endpoint("/teachers/{sourcedId}", "users", _is("sourcedId", _with_role("teacher")), True),
+    Endpoint("/teachers/{teacherSourcedId}/classes", "classes",
+             _classes_of("teacherSourcedId", "teacher"), parents=(TEACHER,)),
+    Endpoint("/users", "users", _nothing),
+    Endpoint("/users/{sourcedId}", "users", _is("sourcedId"), True),
+    Endpoint("/users/{userSourcedId}/classes", "classes", _classes_of("userSourcedId"),
+             parents=(USER,)),
+]
+
+
+def _complete(endpoint: Endpoint) -> Endpoint:
+    """Fill in the wrapper key and scopes from the official OpenAPI operation."""
+    operation = spec()["paths"][endpoint.path]["get"]
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    schema = spec()["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    [wrapper] = schema["properties"]
+    scopes = frozenset(s for req in operation.get("security", []) for s in req.get("OAuth2CC", []))
+    return Endpoint(endpoint.path, endpoint.stream, endpoint.where, endpoint.single,
+                    endpoint.parents, wrapper, scopes)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = tuple(_complete(e) for e in _TABLE)
