@@ -29,7 +29,8 @@ from gateway.provider.query import (
     sort_clause,
 )
 from gateway.provider.reader import Reader, to_json
-from gateway.provider.rostering import BASE, ENDPOINTS, SPEC_FILE, Endpoint
+from gateway.provider.rostering import ROSTERING
+from gateway.provider.service import Endpoint, Service
 from gateway.store.clients import ProviderClients
 from gateway.store.store import Store
 from gateway.store.tables import stream_tables
@@ -41,7 +42,11 @@ MAX_LIMIT = 1000
 """The largest page a consumer may ask for; larger ``limit`` values are clipped to it."""
 
 
-def provider_router(store: Store, *, max_limit: int = MAX_LIMIT) -> APIRouter:
+SERVICES: tuple[Service, ...] = (ROSTERING,)
+
+
+def provider_router(store: Store, *, max_limit: int = MAX_LIMIT,
+                    services: tuple[Service, ...] = SERVICES) -> APIRouter:
     clients = ProviderClients(store.engine, store.secrets)
     tokens = ProviderTokens(store.secrets, clients)
     router = APIRouter(tags=["OneRoster 1.2 rostering"])
@@ -70,17 +75,23 @@ def provider_router(store: Store, *, max_limit: int = MAX_LIMIT) -> APIRouter:
                              "expires_in": 3600, "scope": scope},
                             headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
-    @router.get(BASE + "/openapi.json", tags=["OneRoster discovery"])
-    def discovery() -> Response:
-        """The official OpenAPI description of this service."""
-        return Response(SPEC_FILE.read_bytes(), media_type="application/json")
-
-    for endpoint in ENDPOINTS:
-        router.add_api_route(endpoint.route, _handler(endpoint, store, clients, tokens,
-                                                     max_limit),
-                             methods=["GET"], name=f"oneroster {endpoint.path}",
-                             response_class=JSONResponse)
+    for service in services:
+        router.add_api_route(service.base + "/openapi.json", _discovery(service),
+                             methods=["GET"], name=f"oneroster {service.name} discovery",
+                             tags=["OneRoster discovery"])
+        for endpoint in service.endpoints:
+            router.add_api_route(endpoint.route, _handler(endpoint, store, clients, tokens,
+                                                         max_limit),
+                                 methods=["GET"], name=f"oneroster {endpoint.route}",
+                                 response_class=JSONResponse)
     return router
+
+
+def _discovery(service: Service) -> Callable[[], Response]:
+    def discovery() -> Response:
+        return Response(service.spec_file.read_bytes(), media_type="application/json")
+    discovery.__doc__ = f"The official OpenAPI description of the {service.name} service."
+    return discovery
 
 
 def _handler(endpoint: Endpoint, store: Store, clients: ProviderClients,
@@ -132,7 +143,7 @@ def _serve(endpoint: Endpoint, store: Store, caller: Caller, request: Request,
     query = request.query_params
     warnings: list[QueryWarning] = []  # the spec: unknown fields/sort keys warn, not fail
     fields = select_fields(stream, query.get("fields"), warnings=warnings)
-    base = str(request.base_url).rstrip("/") + BASE
+    base = str(request.base_url).rstrip("/") + endpoint.base
     if endpoint.single:
         row = reader.one(stream, where)
         if row is None:

@@ -9,68 +9,24 @@ store's tables is written here, path by path: ``/schools`` are orgs of type scho
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
+from gateway.provider.service import SPECS, Condition, Endpoint, Parent, Service, Where
+from gateway.provider.service import all_of as _all
+from gateway.provider.service import eq as _eq
+from gateway.provider.service import is_record as _is
+from gateway.provider.service import nothing as _nothing
+from gateway.provider.service import of_type as _of_type
 from gateway.provider.sharing import active, in_list
 from gateway.store.tables import stream_tables
 
-__all__ = ["BASE", "ENDPOINTS", "SPEC_FILE", "Endpoint", "spec"]
+__all__ = ["BASE", "ENDPOINTS", "ROSTERING", "SPEC_FILE", "spec"]
 
 BASE = "/ims/oneroster/rostering/v1p2"
-SPEC_FILE = Path(__file__).with_name("specs") / "onerosterv1p2rostersservice_openapi3_v1p0.json"
-
-Condition = sa.ColumnElement[bool]
-Where = Callable[[sa.FromClause, int, Mapping[str, str]], list[Condition]]
-"""``(table, tenant id, path parameters) -> conditions`` beyond the stream itself."""
-
-
-@dataclass(frozen=True, slots=True)
-class Parent:
-    """A path parameter naming a record that must exist (and be visible) for a nested list:
-    ``/schools/{schoolSourcedId}/classes`` answers 404 for an unknown school."""
-
-    param: str
-    stream: str
-    where: Where
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    path: str
-    stream: str
-    where: Where
-    single: bool = False
-    parents: tuple[Parent, ...] = ()
-    wrapper: str = ""
-    scopes: frozenset[str] = frozenset()
-
-    @property
-    def route(self) -> str:
-        return BASE + self.path
-
-
-@cache
-def spec() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(SPEC_FILE.read_text())
-    return doc
-
-
-def _nothing(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
-    return []
-
-
-def _of_type(value: str) -> Where:
-    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
-        return [table.c.type == value]
-    return where
-
+SPEC_FILE = SPECS / "onerosterv1p2rostersservice_openapi3_v1p0.json"
 
 def _with_role(role: str, *, org_param: str | None = None) -> Where:
     """Users holding an active ``role`` (at the org named by ``org_param``)."""
@@ -110,21 +66,6 @@ def _classes_of(user_param: str, role: str | None = None) -> Where:
     return where
 
 
-def _eq(column: str, param: str, *extra: Where) -> Where:
-    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
-        out = [table.c[column] == params[param]]
-        for more in extra:
-            out += more(table, tenant, params)
-        return out
-    return where
-
-
-def _all(*wheres: Where) -> Where:
-    def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
-        return [c for w in wheres for c in w(table, tenant, params)]
-    return where
-
-
 def _term_of_classes_at(school_param: str) -> Where:
     """Terms that some active class of the school is taught in."""
     def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
@@ -139,11 +80,6 @@ def _in_term(term_param: str) -> Where:
     def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
         return [in_list(table.c.term_sourced_ids, params[term_param])]
     return where
-
-
-def _is(param: str, where: Where = _nothing) -> Where:
-    """The record named by ``param`` (a single-record path)."""
-    return _all(_eq("sourced_id", param), where)
 
 
 SCHOOL = Parent("schoolSourcedId", "orgs", _all(_eq("sourced_id", "schoolSourcedId"),
@@ -228,15 +164,9 @@ _TABLE: list[Endpoint] = [
 ]
 
 
-def _complete(endpoint: Endpoint) -> Endpoint:
-    """Fill in the wrapper key and scopes from the official OpenAPI operation."""
-    operation = spec()["paths"][endpoint.path]["get"]
-    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-    schema = spec()["components"]["schemas"][ref.rsplit("/", 1)[1]]
-    [wrapper] = schema["properties"]
-    scopes = frozenset(s for req in operation.get("security", []) for s in req.get("OAuth2CC", []))
-    return Endpoint(endpoint.path, endpoint.stream, endpoint.where, endpoint.single,
-                    endpoint.parents, wrapper, scopes)
+ROSTERING = Service("rostering", BASE, SPEC_FILE, _TABLE)
+ENDPOINTS = ROSTERING.endpoints
 
 
-ENDPOINTS: tuple[Endpoint, ...] = tuple(_complete(e) for e in _TABLE)
+def spec() -> dict[str, Any]:
+    return ROSTERING.spec()
