@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from gateway.api.auth import basic_credentials
 from gateway.provider.auth import TOKEN_PATH, Caller, ProviderTokens
 from gateway.provider.errors import ProviderError, unknown_object
+from gateway.provider.gradebook import GRADEBOOK
 from gateway.provider.query import (
     QueryError,
     QueryWarning,
@@ -29,6 +30,7 @@ from gateway.provider.query import (
     sort_clause,
 )
 from gateway.provider.reader import Reader, to_json
+from gateway.provider.resources import RESOURCES
 from gateway.provider.rostering import ROSTERING
 from gateway.provider.service import Endpoint, Service
 from gateway.store.clients import ProviderClients
@@ -42,7 +44,7 @@ MAX_LIMIT = 1000
 """The largest page a consumer may ask for; larger ``limit`` values are clipped to it."""
 
 
-SERVICES: tuple[Service, ...] = (ROSTERING,)
+SERVICES: tuple[Service, ...] = (ROSTERING, GRADEBOOK, RESOURCES)
 
 
 def provider_router(store: Store, *, max_limit: int = MAX_LIMIT,

@@ -13,7 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gateway.model._refs import REF_TYPES, href
 from gateway.model.oneroster import NESTED_STREAMS, to_model
+from gateway.model.schema import STREAMS
+from gateway.provider.coursework import visible_coursework
 from gateway.provider.sharing import Grant, visible
 from gateway.store.tables import record_select, stream_tables
 
@@ -23,7 +26,16 @@ Condition = sa.ColumnElement[bool]
 
 # Never served to vendors, whatever the source carried: credentials are the district's.
 _WITHHELD = {"users": ("password",), "userProfiles": ("password",)}
-_NESTED_FOR_PROVIDER = {"users": ("roles", "userProfiles")}
+_NESTED_FOR_PROVIDER = {"users": ("roles", "userProfiles"),
+                        "lineItems": ("lineItemLearningObjectiveIds", "lineItemScoreScales"),
+                        "results": ("resultLearningObjectiveIds", "resultScoreScales")}
+
+SERVICE_BASES = {"rostering": "/ims/oneroster/rostering/v1p2",
+                 "gradebook": "/ims/oneroster/gradebook/v1p2",
+                 "resources": "/ims/oneroster/resources/v1p2"}
+"""The base path of each OneRoster 1.2 service; a reference points into the service that
+serves the referenced collection (a line item's class is a rostering class)."""
+_REF_COLLECTIONS = {kind: collection for collection, kind in REF_TYPES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +52,8 @@ class Reader:
 
     def scope(self, stream: str, table: sa.FromClause) -> list[Condition]:
         return [table.c.tenant_id == self.tenant_id,
-                *visible(stream, table, self.tenant_id, self.grant)]
+                *visible(stream, table, self.tenant_id, self.grant),
+                *visible_coursework(stream, table, self.tenant_id, self.grant)]
 
     def exists(self, stream: str, where: Sequence[Condition]) -> bool:
         t = stream_tables[stream]
@@ -77,14 +90,15 @@ class Reader:
             return out
         for child in _NESTED_FOR_PROVIDER.get(stream, ()):
             t = stream_tables[child]
-            link = t.c.user_sourced_id
+            link_name = _link(child, stream)
+            link = t.c[STREAMS[child].column(link_name).db_name]
             q = (record_select(child).where(t.c.tenant_id == self.tenant_id, link.in_(ids))
                  .order_by(t.c.sourced_id))
             found: dict[str, list[dict[str, Any]]] = {}
             with self.engine.connect() as conn:
                 for r in conn.execute(q):
                     row = dict(r._mapping)
-                    found.setdefault(row["userSourcedId"], []).append(row)
+                    found.setdefault(row[link_name], []).append(row)
             for parent, children in found.items():
                 live = [c for c in children if c["status"] == "active"]
                 out.setdefault(parent, {})[child] = live or children
@@ -103,5 +117,41 @@ def to_json(stream: str, row: Mapping[str, Any], base_url: str,
     data: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_none=True)
     if fields is not None:
         data = {k: v for k, v in data.items() if k in fields}
-    return data
+    return _rebase(data, base_url)
+
+
+def _link(child: str, parent: str) -> str:
+    """The column of a nested ``child`` row naming its ``parent`` record."""
+    return next(c.name for c in STREAMS[child].columns if c.kind == "ref" and c.ref == parent)
+
+
+def _rebase(data: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """Point each reference at the service serving its collection: ``base_url`` is the
+    requested service's; a gradebook line item's class lives in the rostering service."""
+    root, service = _split_base(base_url)
+    if service is None:
+        return data
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"href", "sourcedId", "type"}:
+            collection = _REF_COLLECTIONS.get(value["type"])
+            owner = STREAMS[collection].service if collection in STREAMS else None
+            if collection and owner and owner != service:
+                return {**value, "href": href(root + SERVICE_BASES[owner], collection,
+                                              value["sourcedId"])}
+            return value
+        return {k: walk(v) for k, v in value.items()}
+
+    return {k: v if k == "metadata" else walk(v) for k, v in data.items()}
+
+
+def _split_base(base_url: str) -> tuple[str, str | None]:
+    for service, path in SERVICE_BASES.items():
+        if base_url.rstrip("/").endswith(path):
+            return base_url.rstrip("/").removesuffix(path), service
+    return base_url, None
 
