@@ -33,6 +33,7 @@ from gateway.provider.reader import Reader, to_json
 from gateway.provider.resources import RESOURCES
 from gateway.provider.rostering import ROSTERING
 from gateway.provider.service import Endpoint, Service
+from gateway.provider.writes import add_write_routes
 from gateway.store.clients import ProviderClients
 from gateway.store.store import Store
 from gateway.store.tables import stream_tables
@@ -86,6 +87,8 @@ def provider_router(store: Store, *, max_limit: int = MAX_LIMIT,
                                                          max_limit),
                                  methods=["GET"], name=f"oneroster {endpoint.route}",
                                  response_class=JSONResponse)
+    if GRADEBOOK in services:  # PUT, DELETE and POST of the gradebook (see .writes)
+        add_write_routes(router, store, clients, tokens)
     return router
 
 
