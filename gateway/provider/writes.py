@@ -87,6 +87,8 @@ Method = Literal["PUT", "DELETE", "POST"]
 _NESTED_FIELDS = {"lineItems": ("scoreScale", "learningObjectiveSet"),
                   "results": ("scoreScale", "learningObjectiveSet")}
 _SEEN: Any = object()
+MAX_ID = 255
+"""The longest sourcedId a stream table holds (``sourced_id`` is VARCHAR(255))."""
 
 
 def origin(client_pk: int) -> int:
@@ -220,6 +222,9 @@ class _Writer:
             table = stream_tables[parent.stream]
             if not self.reader.exists(parent.stream, parent.where(table, tenant, self.params)):
                 raise unknown_object(f"{parent.param} {self.params[parent.param]!r}")
+        for name, value in self.params.items():
+            if not _storable(value):  # cannot be the id of any stored record
+                raise unknown_object(f"{name} {value[:MAX_ID]!r}")
         if self.write.method == "DELETE":
             return self._delete(self.params["sourcedId"])
         payload = _parse(body)
@@ -309,6 +314,9 @@ class _Writer:
             model = STREAM_MODELS[self.stream].model_validate(record)
         except ValidationError as exc:
             raise _invalid("; ".join(_describe(label, e) for e in exc.errors()[:5])) from None
+        if not _storable(model.sourcedId):
+            raise _invalid(f"{label}.sourcedId: must be at most {MAX_ID} characters, "
+                           f"without NUL")
         if model.status != "active":
             raise _invalid(f"{label}.status: must be active; to delete a record, send DELETE")
         try:
@@ -406,11 +414,30 @@ class _Writer:
         session.tx.commit()
 
 
+def _storable(sourced_id: str) -> bool:
+    return len(sourced_id) <= MAX_ID and "\x00" not in sourced_id
+
+
 def _parse(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProviderError(400, "invaliddata", f"the request body is not JSON: {exc}") from None
+    _no_nul(payload, "")
+    return payload
+
+
+def _no_nul(value: Any, at: str) -> None:
+    """Text columns cannot hold NUL (PostgreSQL refuses it): refused up front, by field."""
+    if isinstance(value, str) and "\x00" in value:
+        raise _invalid(f"{at.lstrip('.') or 'body'}: contains a NUL character")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key, at)
+            _no_nul(item, f"{at}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _no_nul(item, f"{at}[{i}]")
 
 
 def _unwrap(payload: Any, wrapper: str, *, single: bool) -> Any:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -482,6 +483,17 @@ def test_bad_bodies_name_the_field(api: Api) -> None:
                                       unknown_student))
     assert status == 422 and "result.student" in text
     assert api.get("all", url).status_code == 404, "nothing was stored"
+    # What no table can hold is refused, never a 500 (PostgreSQL rejects NUL in text).
+    for odd in ("a\x00b", "x" * 300):
+        path = f"{GB}/lineItems/{quote(odd, safe='')}"
+        assert _error(api.call("all", "PUT", path, {"lineItem": _line_item(api, odd)}))[0] == 404
+        assert api.call("all", "DELETE", path).status_code == 404
+    status, _, text = _error(api.call("all", "PUT", url, {"lineItem": _line_item(
+        api, "vendor-bad", title="a\x00b")}))
+    assert status == 422 and "lineItem.title" in text
+    status, _, text = _error(api.call("all", "POST", f"{GB}/classes/{ids.class_a}/lineItems",
+                                      {"lineItems": [_line_item(api, "y" * 300)]}))
+    assert status == 422 and "lineItems[0].sourcedId" in text
 
 
 def test_scopes_and_sharing_on_writes(api: Api) -> None:
