@@ -1,4 +1,11 @@
-"""OneRoster errors: ``imsx_StatusInfo`` bodies with the code minor the spec names."""
+"""OneRoster errors: ``imsx_StatusInfo`` bodies with the code minor the spec names.
+
+The 1.2 OpenAPI files enumerate the codeMinor values a provider may answer with; the
+rostering and gradebook files have no ``invalid_blank_selection_field`` (a OneRoster 1.1
+code) and no ``invalid_sort_field``, which the query module reports. They are answered
+as ``invalid_selection_field`` (a ``fields`` or ``sort`` value naming no usable field),
+so every body fits the file's ``imsx_CodeMinorFieldDType``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,19 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-__all__ = ["ProviderError", "status_info", "unknown_object"]
+__all__ = ["SPEC_CODE_MINOR", "ProviderError", "spec_code_minor", "status_info",
+           "unknown_object"]
+
+SPEC_CODE_MINOR: dict[str, str] = {
+    "invalid_blank_selection_field": "invalid_selection_field",
+    "invalid_sort_field": "invalid_selection_field",
+}
+"""codeMinor values outside the 1.2 rostering vocabulary, and the 1.2 value answered."""
+
+
+def spec_code_minor(code_minor: str) -> str:
+    """The 1.2 rostering vocabulary's codeMinor for ``code_minor``."""
+    return SPEC_CODE_MINOR.get(code_minor, code_minor)
 
 
 class ProviderError(Exception):
@@ -16,7 +35,7 @@ class ProviderError(Exception):
                  headers: dict[str, str] | None = None) -> None:
         super().__init__(description)
         self.status = status
-        self.code_minor = code_minor
+        self.code_minor = spec_code_minor(code_minor)
         self.description = description
         self.headers = headers or {}
 
@@ -32,7 +51,7 @@ def status_info(code_minor: str, description: str) -> dict[str, Any]:
         "imsx_description": description,
         "imsx_CodeMinor": {"imsx_codeMinorField": [
             {"imsx_codeMinorFieldName": "TargetEndSystem",
-             "imsx_codeMinorFieldValue": code_minor}]},
+             "imsx_codeMinorFieldValue": spec_code_minor(code_minor)}]},
     }
 
 

@@ -34,6 +34,8 @@ Decisions where the spec is silent:
 - A user's ``roles.*`` match the roles the provider nests into the user: the active ones, or
   all of them for a user without an active role (see ``gateway.provider.reader``).
 - Passwords can be neither filtered nor sorted on.
+- A value containing NUL (U+0000) is an ``invalid_filter_field`` error on every database:
+  no stored text holds one (PostgreSQL cannot), and binding one fails there.
 """
 
 from __future__ import annotations
@@ -654,7 +656,12 @@ def compile_filter(node: Filter, stream: str | FieldMap,
     t = stream_tables[fields.stream] if table is None else table
     match node:
         case Predicate(path, op, value):
-            return fields.filter_field(path).condition(t, op, value)
+            f = fields.filter_field(path)
+            if "\x00" in value:
+                # PostgreSQL text cannot hold NUL (binding one is an error, not a miss).
+                raise _filter_error(f"The value of {path} contains a NUL character "
+                                    f"(U+0000), which no OneRoster field holds.")
+            return f.condition(t, op, value)
         case And(items):
             return sa.and_(*(compile_filter(p, fields, t) for p in items))
         case Or(items):

@@ -10,6 +10,7 @@ store's tables is written here, path by path: ``/schools`` are orgs of type scho
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -164,7 +165,24 @@ _TABLE: list[Endpoint] = [
 ]
 
 
-ROSTERING = Service("rostering", BASE, SPEC_FILE, _TABLE)
+def _nul_free(where: Where) -> Where:
+    """``where``, except that a path parameter containing NUL (U+0000) names no record: no
+    stored id holds one (PostgreSQL text cannot, and binding one fails there, a 500)."""
+    def guarded(table: sa.FromClause, tenant: int, params: Mapping[str, str]
+                ) -> list[Condition]:
+        if any("\x00" in value for value in params.values()):
+            return [sa.false()]
+        return where(table, tenant, params)
+    return guarded
+
+
+def _guarded(endpoint: Endpoint) -> Endpoint:
+    return replace(endpoint, where=_nul_free(endpoint.where),
+                   parents=tuple(replace(p, where=_nul_free(p.where))
+                                 for p in endpoint.parents))
+
+
+ROSTERING = Service("rostering", BASE, SPEC_FILE, [_guarded(e) for e in _TABLE])
 ENDPOINTS = ROSTERING.endpoints
 
 
