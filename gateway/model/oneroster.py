@@ -52,7 +52,8 @@ from ._values import (
 )
 from .schema import COMMON_COLUMNS, STREAMS, Column, Stream
 
-__all__ = ["NESTED_STREAMS", "STREAM_MODELS", "from_model", "json_field", "to_model"]
+__all__ = ["FAST_JSON_STREAMS", "NESTED_STREAMS", "STREAM_MODELS", "fast_json", "from_model",
+           "json_field", "to_model"]
 
 Row = Mapping[str, str | None]
 
@@ -216,6 +217,55 @@ def from_model(stream: str, model: OneRosterRecord) -> dict[str, str | None]:
     row["metadata"] = (None if model.metadata is None else
                        json.dumps(model.metadata, ensure_ascii=False, separators=(",", ":")))
     return row
+
+
+FAST_JSON_STREAMS = frozenset({"orgs", "academicSessions", "courses", "classes", "users",
+                               "enrollments", "demographics"})
+"""Streams :func:`fast_json` serves (the rostering records a provider pages through)."""
+_ROLE_KEYS = ("roleType", "role", "org", "userProfile", "beginDate", "endDate")
+
+
+def fast_json(stream: str, row: Row, *, base_url: str = "",
+              nested: Mapping[str, Sequence[Row]] | None = None) -> dict[str, Any] | None:
+    """The JSON of a stored, already valid row without building its pydantic model.
+
+    Equal to ``to_model(...).model_dump(mode="json", by_alias=True, exclude_none=True)``
+    for the streams of :data:`FAST_JSON_STREAMS` (a test checks every row of a sample
+    district), about ten times faster, which is what keeps a page of 100 users cheap.
+    Returns None where it does not apply (another stream, float values, user profiles):
+    the caller then takes the model path.
+    """
+    if stream not in FAST_JSON_STREAMS or (nested and set(nested) - {"roles"}):
+        return None
+    if stream == "users" and not (nested or {}).get("roles"):
+        return None  # the model refuses a user without roles; let it say so
+    data: dict[str, Any] = {}
+    for key in ("sourcedId", "status", "dateLastModified"):
+        value = _text(row.get(key))
+        if value is not None:
+            data[key] = value
+    metadata = _metadata(_text(row.get("metadata")))
+    if metadata is not None:
+        data["metadata"] = metadata
+    for column in _stream(stream).columns:
+        text = _text(row.get(column.name))
+        if text is None:
+            continue
+        if column.kind == "float":
+            return None
+        data[json_field(stream, column.name)] = _decode(stream, column, text, base_url)
+    if nested:
+        roles = []
+        for role in nested["roles"]:
+            item: dict[str, Any] = {}
+            for column in _stream("roles").columns:
+                field = json_field("roles", column.name)
+                text = _text(role.get(column.name))
+                if text is not None and field in _ROLE_KEYS:
+                    item[field] = _decode("roles", column, text, base_url)
+            roles.append(item)
+        data["roles"] = roles
+    return data
 
 
 def _text(value: str | None) -> str | None:

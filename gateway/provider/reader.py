@@ -7,6 +7,8 @@ Users carry their active roles and profiles, fetched for the whole page at once.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,13 +16,17 @@ from typing import Any
 import sqlalchemy as sa
 
 from gateway.model._refs import REF_TYPES, href
-from gateway.model.oneroster import NESTED_STREAMS, to_model
+from gateway.model.oneroster import NESTED_STREAMS, fast_json, to_model
 from gateway.model.schema import STREAMS
 from gateway.provider.coursework import visible_coursework
 from gateway.provider.sharing import Grant, visible
-from gateway.store.tables import record_select, stream_tables
+from gateway.store.tables import record_select, stream_tables, tenants
 
-__all__ = ["Page", "Reader", "to_json"]
+__all__ = ["COUNT_CACHE_SIZE", "Page", "Reader", "to_json"]
+
+COUNT_CACHE_SIZE = 4096
+_COUNTS: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+_COUNTS_LOCK = threading.Lock()
 
 Condition = sa.ColumnElement[bool]
 
@@ -69,9 +75,33 @@ class Reader:
         rows_q = (record_select(stream).where(*conditions).order_by(*order)
                   .limit(limit).offset(offset))
         with self.engine.connect() as conn:
-            total = int(conn.execute(count).scalar_one())
+            total = self._count(conn, count)
             rows = [dict(r._mapping) for r in conn.execute(rows_q)] if total > offset else []
         return Page(rows, total)
+
+    def _count(self, conn: sa.Connection, count: sa.Select[Any]) -> int:
+        """``X-Total-Count``, remembered per query until the tenant's data changes.
+
+        A consumer paging through a result asks the same count on every page; counting
+        anew costs a pass over every matching row. Any write to the tenant (a sync, a vendor
+        write) moves its change version, which is part of the key, so a count is never
+        stale. The page itself is always read fresh.
+        """
+        version = conn.execute(sa.select(tenants.c.last_version).where(
+            tenants.c.id == self.tenant_id)).scalar_one()
+        compiled = count.compile(conn)
+        key = (str(self.engine.url), self.tenant_id, version, compiled.string,
+               repr(sorted(compiled.params.items())))
+        with _COUNTS_LOCK:
+            if key in _COUNTS:
+                _COUNTS.move_to_end(key)
+                return _COUNTS[key]
+        total = int(conn.execute(count).scalar_one())
+        with _COUNTS_LOCK:
+            _COUNTS[key] = total
+            while len(_COUNTS) > COUNT_CACHE_SIZE:
+                _COUNTS.popitem(last=False)
+        return total
 
     def one(self, stream: str, where: Sequence[Condition]) -> dict[str, Any] | None:
         t = stream_tables[stream]
@@ -113,8 +143,10 @@ def to_json(stream: str, row: Mapping[str, Any], base_url: str,
     children = {child: [{k: v for k, v in r.items() if k not in _WITHHELD.get(child, ())}
                         for r in rows]
                 for child, rows in (nested or {}).items() if child in NESTED_STREAMS[stream]}
-    model = to_model(stream, clean, base_url=base_url, nested=children or None)
-    data: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data = fast_json(stream, clean, base_url=base_url, nested=children or None)
+    if data is None:
+        model = to_model(stream, clean, base_url=base_url, nested=children or None)
+        data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
     if fields is not None:
         data = {k: v for k, v in data.items() if k in fields}
     return _rebase(data, base_url)

@@ -74,23 +74,19 @@ def visible(stream: str, table: sa.FromClause, tenant_id: int, grant: Grant) -> 
     if stream == "classes":
         return _classes(table, grant)
     if stream == "enrollments":
-        c = stream_tables["classes"].alias("vis_class")
-        return [sa.exists().where(*active(c, tenant_id), c.c.sourced_id ==
-                                  table.c.class_sourced_id, *_classes(c, grant))]
+        return [table.c.class_sourced_id.in_(_visible_classes(tenant_id, grant))]
     if stream == "users":
         return _users(table.c.sourced_id, tenant_id, grant)
     if stream == "courses":
-        c = stream_tables["classes"].alias("vis_class")
-        of_class = sa.exists().where(*active(c, tenant_id), c.c.course_sourced_id ==
-                                     table.c.sourced_id, *_classes(c, grant))
+        of_class = table.c.sourced_id.in_(_visible_classes(tenant_id, grant,
+                                                           "course_sourced_id"))
         if grant.schools is None:
             return [of_class]
         return [sa.or_(table.c.org_sourced_id.in_(sorted(grant.schools)), of_class)]
     if stream == "orgs":
         if grant.schools is None:
-            c = stream_tables["classes"].alias("vis_class")
-            return [sa.exists().where(*active(c, tenant_id), c.c.school_sourced_id ==
-                                      table.c.sourced_id, *_classes(c, grant))]
+            return [table.c.sourced_id.in_(_visible_classes(tenant_id, grant,
+                                                            "school_sourced_id"))]
         o = stream_tables["orgs"].alias("vis_org")
         parents = sa.select(o.c.parent_sourced_id).where(
             o.c.tenant_id == tenant_id, o.c.sourced_id.in_(sorted(grant.schools)))
@@ -114,18 +110,22 @@ def _classes(c: sa.FromClause, grant: Grant) -> list[Condition]:
     return out
 
 
+def _visible_classes(tenant_id: int, grant: Grant,
+                     column: str = "sourced_id") -> sa.Select[tuple[str]]:
+    """``column`` of every active class within the grant (uncorrelated: found once)."""
+    c = stream_tables["classes"].alias("vis_class")
+    return sa.select(c.c[column]).where(*active(c, tenant_id), *_classes(c, grant))
+
+
 def _users(user_id: sa.ColumnElement[str], tenant_id: int, grant: Grant) -> list[Condition]:
     if _whole(grant):
         return []
     e = stream_tables["enrollments"].alias("vis_enr")
-    c = stream_tables["classes"].alias("vis_class")
-    enrolled = sa.exists().where(
-        *active(e, tenant_id), e.c.user_sourced_id == user_id,
-        sa.exists().where(*active(c, tenant_id), c.c.sourced_id == e.c.class_sourced_id,
-                          *_classes(c, grant)))
+    enrolled = user_id.in_(sa.select(e.c.user_sourced_id).where(
+        *active(e, tenant_id), e.c.class_sourced_id.in_(_visible_classes(tenant_id, grant))))
     if grant.schools is None or grant.classes is not None or grant.grades is not None:
         return [enrolled]
     r = stream_tables["roles"].alias("vis_role")
-    staff = sa.exists().where(*active(r, tenant_id), r.c.user_sourced_id == user_id,
-                              r.c.org_sourced_id.in_(sorted(grant.schools)))
+    staff = user_id.in_(sa.select(r.c.user_sourced_id).where(
+        *active(r, tenant_id), r.c.org_sourced_id.in_(sorted(grant.schools))))
     return [sa.or_(enrolled, staff)]
