@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from gateway.cli_clients import clients_app
 from gateway.cli_keys import keys_app
 from gateway.engine.run import RunOptions, build_connector
 from gateway.errors import HarborError
@@ -34,6 +35,7 @@ app = typer.Typer(help="Harbormaster: rosters and outcomes in, one canonical sto
 connections_app = typer.Typer(help="Configure where data comes from.", no_args_is_help=True)
 app.add_typer(connections_app, name="connections")
 app.add_typer(keys_app, name="keys")
+app.add_typer(clients_app, name="clients")
 schedule_app = typer.Typer(help="When connections sync on their own.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
 console = Console()
@@ -344,6 +346,20 @@ def bench_ingest(
     from gateway.bench.ingest import run_ingest_bench
 
     run_ingest_bench(console, students=students, database_url=database_url, workdir=workdir)
+
+
+@bench_app.command("provider")
+def bench_provider(
+    students: Annotated[int, typer.Option(help="District size in students.")] = 20_000,
+    database_url: Annotated[str | None, typer.Option(
+        help="Target database (default: a fresh SQLite file).")] = None,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder.")] = Path(".bench"),
+) -> None:
+    """Load a district and time OneRoster provider pages (GET /users, 100 per page)."""
+    from gateway.bench.provider import run_provider_bench
+
+    run_provider_bench(console, students=students, database_url=database_url,
+                       workdir=workdir)
 
 
 @bench_app.command("suite")

@@ -149,3 +149,22 @@ def test_schedule_show_and_set(tmp_path: Path) -> None:
     assert code == 1 and "5 fields" in out
     code, out = harbor("schedule", "set", "d/sis", "--no-pause", "--disable")
     assert code == 0 and "disabled" in out and "paused" not in out
+
+
+def test_clients_create_list_revoke(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "export", small_district())
+    assert harbor("connections", "add", "sis", "-c", "oneroster-csv", "--tenant", "d",
+                  "--set", f"path={export}")[0] == 0
+    code, out = harbor("clients", "create", "reading-tool", "--tenant", "d", "--scope",
+                       "roster-core.readonly", "--schools", "s1", "--grades", "05")
+    assert code == 0, out
+    client_id = out.split("client_id:")[1].split()[0]
+    secret = out.split("client_secret:")[1].split()[0]
+    code, out = harbor("clients", "list")
+    assert client_id in out and "schools s1" in out and "grades 05" in out
+    assert secret not in out
+    code, out = harbor("clients", "create", "x", "--tenant", "d", "--scope", "roster.write")
+    assert code == 1 and "roster-core.readonly" in out, "unknown scopes list the valid ones"
+    assert harbor("clients", "revoke", client_id)[0] == 0
+    assert "revoked" in harbor("clients", "list")[1]
+    assert harbor("clients", "revoke", "nobody")[0] == 1
