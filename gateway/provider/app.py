@@ -139,6 +139,9 @@ def _serve(endpoint: Endpoint, store: Store, caller: Caller, request: Request,
     client = caller.client
     reader = Reader(store.engine, client.tenant_id, client.sharing)
     params = {k: str(v) for k, v in request.path_params.items()}
+    if any("\x00" in value for value in params.values()):
+        # No stored id holds a NUL (PostgreSQL text cannot); it names nothing, in any service.
+        raise unknown_object(f"{next(iter(params))} with a NUL character")
     for parent in endpoint.parents:
         table = stream_tables[parent.stream]
         if not reader.exists(parent.stream, parent.where(table, client.tenant_id, params)):
@@ -147,7 +150,7 @@ def _serve(endpoint: Endpoint, store: Store, caller: Caller, request: Request,
     where = endpoint.where(table, client.tenant_id, params)
     query = request.query_params
     warnings: list[QueryWarning] = []  # the spec: unknown fields/sort keys warn, not fail
-    fields = select_fields(stream, query.get("fields"), warnings=warnings)
+    fields = select_fields(stream, query.getlist("fields") or None, warnings=warnings)
     base = str(request.base_url).rstrip("/") + endpoint.base
     if endpoint.single:
         row = reader.one(stream, where)

@@ -370,16 +370,18 @@ def nested_condition(child: str, link: str, condition: Condition) -> Condition:
         if op == "!=":
             return sa.not_(build(table, "=", value))
         rows = stream_tables[child].alias()
-        own = sa.and_(rows.c.tenant_id == table.c.tenant_id,
-                      rows.c[link] == table.c.sourced_id)
-        match = condition(rows, op, value)
-
-        def exists(*where: sa.ColumnElement[bool]) -> sa.Exists:
-            return sa.exists().where(own, *where).correlate(table)
-
-        active = rows.c.status == "active"
-        live = exists(active)
-        return sa.or_(exists(active, match), sa.and_(~live, exists(match)))
+        other = stream_tables[child].alias()
+        live = sa.exists().where(other.c.tenant_id == rows.c.tenant_id,
+                                 other.c[link] == rows.c[link], other.c.status == "active")
+        # Uncorrelated: the matching rows are found once (through their own indexes) and
+        # the parents looked up by key, instead of probing the children once per parent.
+        matched = [condition(rows, op, value), sa.or_(rows.c.status == "active", ~live)]
+        exact = sa.tuple_(table.c.tenant_id, table.c.sourced_id).in_(
+            sa.select(rows.c.tenant_id, rows.c[link]).where(*matched))
+        # The same ids over every tenant: a superset, but one the planner can drive the
+        # parent's key index with (the tenant-exact test above alone makes it scan).
+        driving = table.c.sourced_id.in_(sa.select(rows.c[link]).where(*matched))
+        return sa.and_(driving, exact)
 
     return build
 

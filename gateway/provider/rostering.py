@@ -33,10 +33,10 @@ def _with_role(role: str, *, org_param: str | None = None) -> Where:
     """Users holding an active ``role`` (at the org named by ``org_param``)."""
     def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
         r = stream_tables["roles"].alias("role")
-        cond = [*active(r, tenant), r.c.user_sourced_id == table.c.sourced_id, r.c.role == role]
+        cond = [*active(r, tenant), r.c.role == role]
         if org_param:
             cond.append(r.c.org_sourced_id == params[org_param])
-        return [sa.exists().where(*cond)]
+        return [table.c.sourced_id.in_(sa.select(r.c.user_sourced_id).where(*cond))]
     return where
 
 
@@ -45,13 +45,12 @@ def _enrolled(role: str | None, *, class_param: str,
     """Users actively enrolled in the class named by ``class_param`` (as ``role``)."""
     def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
         e = stream_tables["enrollments"].alias("enr")
-        cond = [*active(e, tenant), e.c.user_sourced_id == table.c.sourced_id,
-                e.c.class_sourced_id == params[class_param]]
+        cond = [*active(e, tenant), e.c.class_sourced_id == params[class_param]]
         if role:
             cond.append(e.c.role == role)
         if school_param:
             cond.append(e.c.school_sourced_id == params[school_param])
-        return [sa.exists().where(*cond)]
+        return [table.c.sourced_id.in_(sa.select(e.c.user_sourced_id).where(*cond))]
     return where
 
 
@@ -59,11 +58,10 @@ def _classes_of(user_param: str, role: str | None = None) -> Where:
     """Classes the user named by ``user_param`` is actively enrolled in."""
     def where(table: sa.FromClause, tenant: int, params: Mapping[str, str]) -> list[Condition]:
         e = stream_tables["enrollments"].alias("enr")
-        cond = [*active(e, tenant), e.c.class_sourced_id == table.c.sourced_id,
-                e.c.user_sourced_id == params[user_param]]
+        cond = [*active(e, tenant), e.c.user_sourced_id == params[user_param]]
         if role:
             cond.append(e.c.role == role)
-        return [sa.exists().where(*cond)]
+        return [table.c.sourced_id.in_(sa.select(e.c.class_sourced_id).where(*cond))]
     return where
 
 

@@ -44,7 +44,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
@@ -166,8 +165,6 @@ def _fuzz(provider: Provider, tokens: dict[str, str], operation: APIOperation,
     return []
 
 
-@pytest.mark.xfail(strict=True, reason="app.py reads one `fields` parameter (the last); "
-                   "the patch is to pass query.getlist('fields') to select_fields")
 def test_fields_as_the_openapi_file_sends_them(provider: Provider) -> None:
     """``fields`` is an array of style form, exploded (the OpenAPI default): a client built
     from the file sends ``fields=sourcedId&fields=givenName``, and gets both fields."""
