@@ -122,14 +122,16 @@ class Reader:
             t = stream_tables[child]
             link_name = _link(child, stream)
             link = t.c[STREAMS[child].column(link_name).db_name]
-            q = (record_select(child).where(t.c.tenant_id == self.tenant_id, link.in_(ids))
-                 .order_by(t.c.sourced_id))
+            # No ORDER BY: it would tempt the planner to walk the whole tenant in key order
+            # (56 ms at 400k students) instead of looking up these ids; sorted below.
+            q = record_select(child).where(t.c.tenant_id == self.tenant_id, link.in_(ids))
             found: dict[str, list[dict[str, Any]]] = {}
             with self.engine.connect() as conn:
                 for r in conn.execute(q):
                     row = dict(r._mapping)
                     found.setdefault(row[link_name], []).append(row)
             for parent, children in found.items():
+                children.sort(key=lambda c: str(c["sourcedId"]))
                 live = [c for c in children if c["status"] == "active"]
                 out.setdefault(parent, {})[child] = live or children
         return out
