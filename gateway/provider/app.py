@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from gateway.api.auth import basic_credentials
+from gateway.provider.accesslog import AccessLog
 from gateway.provider.auth import TOKEN_PATH, Caller, ProviderTokens
 from gateway.provider.errors import ProviderError, unknown_object
 from gateway.provider.gradebook import GRADEBOOK
@@ -52,6 +53,7 @@ def provider_router(store: Store, *, max_limit: int = MAX_LIMIT,
                     services: tuple[Service, ...] = SERVICES) -> APIRouter:
     clients = ProviderClients(store.engine, store.secrets)
     tokens = ProviderTokens(store.secrets, clients)
+    access = AccessLog(clients)
     router = APIRouter(tags=["OneRoster 1.2 rostering"])
 
     @router.post(TOKEN_PATH, tags=["OneRoster auth"])
@@ -83,12 +85,12 @@ def provider_router(store: Store, *, max_limit: int = MAX_LIMIT,
                              methods=["GET"], name=f"oneroster {service.name} discovery",
                              tags=["OneRoster discovery"])
         for endpoint in service.endpoints:
-            router.add_api_route(endpoint.route, _handler(endpoint, store, clients, tokens,
+            router.add_api_route(endpoint.route, _handler(endpoint, store, access, tokens,
                                                          max_limit),
                                  methods=["GET"], name=f"oneroster {endpoint.route}",
                                  response_class=JSONResponse)
     if GRADEBOOK in services:  # PUT, DELETE and POST of the gradebook (see .writes)
-        add_write_routes(router, store, clients, tokens)
+        add_write_routes(router, store, access, tokens)
     return router
 
 
@@ -99,7 +101,7 @@ def _discovery(service: Service) -> Callable[[], Response]:
     return discovery
 
 
-def _handler(endpoint: Endpoint, store: Store, clients: ProviderClients,
+def _handler(endpoint: Endpoint, store: Store, access: AccessLog,
              tokens: ProviderTokens, max_limit: int) -> Callable[[Request], Response]:
     def handle(request: Request) -> Response:
         caller: Caller | None = None
@@ -126,8 +128,8 @@ def _handler(endpoint: Endpoint, store: Store, clients: ProviderClients,
         finally:
             if caller is not None:
                 try:
-                    clients.log_access(caller.client, request.method, request.url.path,
-                                       request.url.query or None, status, records)
+                    access.record(caller.client, request.method, request.url.path,
+                                  request.url.query or None, status, records)
                 except Exception:
                     log.exception("could not write the access log")
     handle.__doc__ = f"OneRoster 1.2: GET {endpoint.path}"

@@ -66,6 +66,7 @@ from gateway.clock import utcnow
 from gateway.engine.validate import BatchCheck, Deferred, Problems, checker, ref_columns
 from gateway.model.oneroster import STREAM_MODELS, from_model, json_field
 from gateway.model.schema import STREAMS
+from gateway.provider.accesslog import AccessLog
 from gateway.provider.auth import Caller, ProviderTokens
 from gateway.provider.errors import ProviderError, unknown_object
 from gateway.provider.gradebook import GRADEBOOK
@@ -74,7 +75,6 @@ from gateway.provider.service import Parent, Service
 from gateway.provider.service import all_of as _all
 from gateway.provider.service import eq as _eq
 from gateway.provider.service import of_type as _of_type
-from gateway.store.clients import ProviderClients
 from gateway.store.store import Store
 from gateway.store.sync import SyncSession
 from gateway.store.tables import stream_tables, tenants
@@ -157,15 +157,15 @@ WRITES: tuple[Write, ...] = tuple(_complete(GRADEBOOK, w) for w in _TABLE)
 _REF_TYPES = {"class": "class", "school": "org", "lineItem": "lineItem"}
 
 
-def add_write_routes(router: APIRouter, store: Store, clients: ProviderClients,
+def add_write_routes(router: APIRouter, store: Store, access: AccessLog,
                      tokens: ProviderTokens, writes: Sequence[Write] = WRITES) -> None:
     for write in writes:
-        router.add_api_route(write.route, _handler(write, store, clients, tokens),
+        router.add_api_route(write.route, _handler(write, store, access, tokens),
                              methods=[write.method], name=f"oneroster {write.method} "
                              f"{write.route}", response_class=Response)
 
 
-def _handler(write: Write, store: Store, clients: ProviderClients,
+def _handler(write: Write, store: Store, access: AccessLog,
              tokens: ProviderTokens) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         caller: Caller | None = None
@@ -192,8 +192,8 @@ def _handler(write: Write, store: Store, clients: ProviderClients,
         finally:
             if caller is not None:
                 try:
-                    clients.log_access(caller.client, request.method, request.url.path,
-                                       request.url.query or None, status, records)
+                    access.record(caller.client, request.method, request.url.path,
+                                  request.url.query or None, status, records)
                 except Exception:
                     log.exception("could not write the access log")
     handle.__doc__ = f"OneRoster 1.2: {write.method} {write.path}"

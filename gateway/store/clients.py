@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from gateway.clock import utcnow
 from gateway.errors import ConfigError
 from gateway.secrets import SecretBox
+from gateway.store import db
 from gateway.store.tables import provider_access_log, provider_clients, tenants
 
 __all__ = [
@@ -98,6 +99,7 @@ SCOPES: dict[str, str] = {**SCOPES_V1P2, **SCOPES_V1P1}
 SHORT_NAMES: dict[str, str] = {uri.removeprefix(V1P2): uri for uri in SCOPES_V1P2}
 """``roster-core.readonly`` -> its OneRoster 1.2 URI; accepted wherever scopes are given."""
 
+TOUCH_WAIT_MS = 200
 TOUCH_EVERY = timedelta(minutes=1)
 """``last_used_at`` is rewritten at most this often, so a busy client does not write per call."""
 
@@ -349,20 +351,32 @@ class ProviderClients:
                 datetime.fromisoformat(now) - datetime.fromisoformat(record.last_used_at)
                 < TOUCH_EVERY):
             return record
-        with self.engine.begin() as conn:
-            conn.execute(provider_clients.update().where(provider_clients.c.id == record.id)
-                         .values(last_used_at=now))
+        try:
+            # A courtesy: never make a request wait behind a sync's write lock for it.
+            with self.engine.begin() as conn, db.short_wait(conn, TOUCH_WAIT_MS):
+                conn.execute(provider_clients.update().where(provider_clients.c.id == record.id)
+                             .values(last_used_at=now))
+        except sa.exc.OperationalError as exc:
+            if not db.is_locked(exc):
+                raise
+            return record
         return dataclasses.replace(record, last_used_at=now)
 
     def log_access(self, client: ProviderClientRecord | int, method: str, path: str,
-                   query: str | None, status: int, records: int) -> None:
+                   query: str | None, status: int, records: int, *, at: str | None = None,
+                   wait_ms: int | None = None) -> None:
         """Record one request of ``client`` (its record or row id): a single insert. The
-        method and path are cut to their column widths."""
+        method and path are cut to their column widths. With ``wait_ms``, SQLite waits at
+        most that long for the write lock and raises OperationalError instead."""
+        values = {"client_id": client if isinstance(client, int) else client.id,
+                  "at": at or utcnow(), "method": method.upper()[:8], "path": path[:500],
+                  "query": query or None, "status": status, "records": records}
         with self.engine.begin() as conn:
-            conn.execute(provider_access_log.insert().values(
-                client_id=client if isinstance(client, int) else client.id, at=utcnow(),
-                method=method.upper()[:8], path=path[:500], query=query or None,
-                status=status, records=records))
+            if wait_ms is None:
+                conn.execute(provider_access_log.insert().values(**values))
+                return
+            with db.short_wait(conn, wait_ms):
+                conn.execute(provider_access_log.insert().values(**values))
 
     def access_log(self, client_id: str, limit: int = 100) -> builtins.list[AccessLogEntry]:
         """The latest ``limit`` requests of ``client_id``, newest first."""

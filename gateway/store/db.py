@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,8 @@ from alembic.script import ScriptDirectory
 
 from gateway.errors import ConfigError
 
-__all__ = ["create_engine", "current_revision", "downgrade", "head_revision", "migrate"]
+__all__ = ["create_engine", "current_revision", "downgrade", "head_revision", "is_locked",
+           "migrate", "short_wait"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
@@ -94,3 +97,23 @@ def head_revision() -> str | None:
 def current_revision(engine: sa.Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+@contextmanager
+def short_wait(conn: sa.Connection, ms: int) -> Iterator[None]:
+    """On SQLite, wait at most ``ms`` for the write lock instead of the usual 30 s: for
+    writes that must not stall behind a sync's transaction (leases, access log)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(ms)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def is_locked(exc: sa.exc.OperationalError) -> bool:
+    """SQLite's "database is locked" (another connection holds the write lock)."""
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text

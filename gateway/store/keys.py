@@ -19,11 +19,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from gateway.clock import utcnow
+from gateway.store import db
 from gateway.store.tables import api_keys, tenants
 
 __all__ = ["PREFIX", "ApiKeyRecord", "ApiKeys", "split_token"]
 
 PREFIX = "hmk_"
+TOUCH_WAIT_MS = 200
 TOUCH_EVERY = timedelta(minutes=1)
 """``last_used_at`` is rewritten at most this often, so a busy key does not write per call."""
 
@@ -137,9 +139,15 @@ class ApiKeys:
         if record.last_used_at is not None and (
                 _parse(now) - _parse(record.last_used_at) < TOUCH_EVERY):
             return record
-        with self.engine.begin() as conn:
-            conn.execute(api_keys.update().where(api_keys.c.id == record.id)
-                         .values(last_used_at=now))
+        try:
+            # A courtesy: never make a request wait behind a sync's write lock for it.
+            with self.engine.begin() as conn, db.short_wait(conn, TOUCH_WAIT_MS):
+                conn.execute(api_keys.update().where(api_keys.c.id == record.id)
+                             .values(last_used_at=now))
+        except sa.exc.OperationalError as exc:
+            if not db.is_locked(exc):
+                raise
+            return record
         return dataclasses.replace(record, last_used_at=now)
 
     @staticmethod

@@ -17,8 +17,6 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -81,10 +79,10 @@ class Leases:
         and the lease is then as good as held by someone else.
         """
         try:
-            with self.engine.begin() as conn, _short_wait(conn):
+            with self.engine.begin() as conn, db.short_wait(conn, SHORT_WAIT_MS):
                 got = conn.execute(self._upsert(name, holder, ttl)).first()
         except sa.exc.OperationalError as exc:
-            if _locked(exc):
+            if db.is_locked(exc):
                 return False
             raise
         return got is not None
@@ -92,12 +90,12 @@ class Leases:
     def renew(self, name: str, holder: str, ttl: float) -> bool:
         """Extend our lease; False if it is no longer ours (or the database is busy)."""
         try:
-            with self.engine.begin() as conn, _short_wait(conn):
+            with self.engine.begin() as conn, db.short_wait(conn, SHORT_WAIT_MS):
                 done = conn.execute(
                     leases.update().where(leases.c.name == name, leases.c.holder == holder)
                     .values(expires_at=time.time() + ttl)).rowcount
         except sa.exc.OperationalError as exc:
-            if _locked(exc):
+            if db.is_locked(exc):
                 return True  # our own sync transaction holds the write lock (SQLite)
             raise
         return done == 1
@@ -120,20 +118,3 @@ class Leases:
         if done != 1:
             raise LeaseLost(f"lost the lease {name!r} (another worker took it over after this "
                             f"one stopped renewing); this run's last part was not applied")
-
-
-@contextmanager
-def _short_wait(conn: sa.Connection) -> Iterator[None]:
-    """On SQLite, wait at most 2 s for the write lock instead of the usual 30 s."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    conn.exec_driver_sql(f"PRAGMA busy_timeout={SHORT_WAIT_MS}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA busy_timeout={db.BUSY_TIMEOUT_MS}")
-
-
-def _locked(exc: sa.exc.OperationalError) -> bool:
-    return "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
