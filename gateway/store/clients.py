@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -99,8 +98,6 @@ SCOPES: dict[str, str] = {**SCOPES_V1P2, **SCOPES_V1P1}
 SHORT_NAMES: dict[str, str] = {uri.removeprefix(V1P2): uri for uri in SCOPES_V1P2}
 """``roster-core.readonly`` -> its OneRoster 1.2 URI; accepted wherever scopes are given."""
 
-TOUCH_WAIT_MS = 200
-TOUCH_EVERY = timedelta(minutes=1)
 """``last_used_at`` is rewritten at most this often, so a busy client does not write per call."""
 
 _DUMMY_HASH = hashlib.sha256(b"no such client").hexdigest()
@@ -345,22 +342,12 @@ class ProviderClients:
         return record
 
     def touch(self, record: ProviderClientRecord) -> ProviderClientRecord:
-        """Note that ``record`` was used now, unless that was noted less than a minute ago."""
+        """Note that ``record`` was used now, unless that was noted less than a minute ago
+        (or a sync holds SQLite's write lock: then it is skipped)."""
         now = utcnow()
-        if record.last_used_at is not None and (
-                datetime.fromisoformat(now) - datetime.fromisoformat(record.last_used_at)
-                < TOUCH_EVERY):
-            return record
-        try:
-            # A courtesy: never make a request wait behind a sync's write lock for it.
-            with self.engine.begin() as conn, db.short_wait(conn, TOUCH_WAIT_MS):
-                conn.execute(provider_clients.update().where(provider_clients.c.id == record.id)
-                             .values(last_used_at=now))
-        except sa.exc.OperationalError as exc:
-            if not db.is_locked(exc):
-                raise
-            return record
-        return dataclasses.replace(record, last_used_at=now)
+        if db.touch_last_used(self.engine, provider_clients, record.id, record.last_used_at, now):
+            return dataclasses.replace(record, last_used_at=now)
+        return record
 
     def log_access(self, client: ProviderClientRecord | int, method: str, path: str,
                    query: str | None, status: int, records: int, *, at: str | None = None,

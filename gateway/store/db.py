@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from alembic.script import ScriptDirectory
 from gateway.errors import ConfigError
 
 __all__ = ["create_engine", "current_revision", "downgrade", "head_revision", "is_locked",
-           "migrate", "short_wait"]
+           "migrate", "short_wait", "touch_last_used"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
@@ -117,3 +118,29 @@ def is_locked(exc: sa.exc.OperationalError) -> bool:
     """SQLite's "database is locked" (another connection holds the write lock)."""
     text = str(exc.orig).lower()
     return "locked" in text or "busy" in text
+
+
+TOUCH_EVERY_SECONDS = 60
+TOUCH_WAIT_MS = 200
+
+
+def touch_last_used(engine: sa.Engine, table: sa.Table, row_id: int,
+                    last_used_at: str | None, now: str) -> bool:
+    """Stamp ``table.last_used_at`` of row ``row_id`` with ``now`` unless it was stamped
+    less than a minute ago; True if it wrote. A courtesy for "last used" listings: it never
+    makes a request wait behind a sync's write lock (it gives up after a short wait)."""
+    if last_used_at is not None and (
+            _stamp(now) - _stamp(last_used_at)).total_seconds() < TOUCH_EVERY_SECONDS:
+        return False
+    try:
+        with engine.begin() as conn, short_wait(conn, TOUCH_WAIT_MS):
+            conn.execute(table.update().where(table.c.id == row_id).values(last_used_at=now))
+    except sa.exc.OperationalError as exc:
+        if not is_locked(exc):
+            raise
+        return False
+    return True
+
+
+def _stamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

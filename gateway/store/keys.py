@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,8 +24,6 @@ from gateway.store.tables import api_keys, tenants
 __all__ = ["PREFIX", "ApiKeyRecord", "ApiKeys", "split_token"]
 
 PREFIX = "hmk_"
-TOUCH_WAIT_MS = 200
-TOUCH_EVERY = timedelta(minutes=1)
 """``last_used_at`` is rewritten at most this often, so a busy key does not write per call."""
 
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
@@ -134,30 +131,17 @@ class ApiKeys:
                 .values(revoked_at=utcnow())).rowcount)
 
     def touch(self, record: ApiKeyRecord) -> ApiKeyRecord:
-        """Note that ``record`` was used now, unless that was noted less than a minute ago."""
+        """Note that ``record`` was used now, unless that was noted less than a minute ago
+        (or a sync holds SQLite's write lock: then it is skipped)."""
         now = utcnow()
-        if record.last_used_at is not None and (
-                _parse(now) - _parse(record.last_used_at) < TOUCH_EVERY):
-            return record
-        try:
-            # A courtesy: never make a request wait behind a sync's write lock for it.
-            with self.engine.begin() as conn, db.short_wait(conn, TOUCH_WAIT_MS):
-                conn.execute(api_keys.update().where(api_keys.c.id == record.id)
-                             .values(last_used_at=now))
-        except sa.exc.OperationalError as exc:
-            if not db.is_locked(exc):
-                raise
-            return record
-        return dataclasses.replace(record, last_used_at=now)
+        if db.touch_last_used(self.engine, api_keys, record.id, record.last_used_at, now):
+            return dataclasses.replace(record, last_used_at=now)
+        return record
 
     @staticmethod
     def _query() -> sa.Select[Any]:
         return sa.select(api_keys, tenants.c.slug.label("tenant")).outerjoin(
             tenants, tenants.c.id == api_keys.c.tenant_id)
-
-
-def _parse(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp)
 
 
 def _record(row: Any) -> ApiKeyRecord:
