@@ -10,10 +10,11 @@ to the client's tenant and sharing rule, and written to the access log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from gateway.api.auth import basic_credentials
@@ -22,7 +23,6 @@ from gateway.provider.auth import TOKEN_PATH, Caller, ProviderTokens
 from gateway.provider.errors import ProviderError, unknown_object
 from gateway.provider.gradebook import GRADEBOOK
 from gateway.provider.query import (
-    QueryError,
     QueryWarning,
     filter_clause,
     link_header,
@@ -32,6 +32,7 @@ from gateway.provider.query import (
 )
 from gateway.provider.reader import Reader, to_json
 from gateway.provider.resources import RESOURCES
+from gateway.provider.respond import answer
 from gateway.provider.rostering import ROSTERING
 from gateway.provider.service import Endpoint, Service
 from gateway.provider.writes import add_write_routes
@@ -102,36 +103,13 @@ def _discovery(service: Service) -> Callable[[], Response]:
 
 
 def _handler(endpoint: Endpoint, store: Store, access: AccessLog,
-             tokens: ProviderTokens, max_limit: int) -> Callable[[Request], Response]:
-    def handle(request: Request) -> Response:
-        caller: Caller | None = None
-        status, records = 500, 0
-        try:
-            caller = tokens.caller(request.headers.get("authorization"))
-            if not caller.scopes & endpoint.scopes:
-                raise ProviderError(403, "forbidden", "this token's scopes do not allow "
-                                    f"{endpoint.path}; it needs one of: "
-                                    f"{' '.join(sorted(endpoint.scopes))}")
-            response, records = _serve(endpoint, store, caller, request, max_limit)
-            status = response.status_code
-            return response
-        except QueryError as exc:
-            status = exc.status
-            return ProviderError(exc.status, exc.code_minor, exc.message).response()
-        except ProviderError as exc:
-            status = exc.status
-            return exc.response()
-        except Exception:
-            log.exception("OneRoster request %s failed", request.url.path)
-            return ProviderError(500, "internal_server_error",
-                                 "the server failed to answer; the error is logged").response()
-        finally:
-            if caller is not None:
-                try:
-                    access.record(caller.client, request.method, request.url.path,
-                                  request.url.query or None, status, records)
-                except Exception:
-                    log.exception("could not write the access log")
+             tokens: ProviderTokens, max_limit: int
+             ) -> Callable[[Request], Awaitable[Response]]:
+    async def handle(request: Request) -> Response:
+        async def serve(caller: Caller) -> tuple[Response, int]:
+            return await run_in_threadpool(_serve, endpoint, store, caller, request, max_limit)
+
+        return await answer(request, tokens, access, endpoint.scopes, endpoint.path, serve)
     handle.__doc__ = f"OneRoster 1.2: GET {endpoint.path}"
     return handle
 

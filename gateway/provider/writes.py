@@ -71,6 +71,7 @@ from gateway.provider.auth import Caller, ProviderTokens
 from gateway.provider.errors import ProviderError, unknown_object
 from gateway.provider.gradebook import GRADEBOOK
 from gateway.provider.reader import Reader
+from gateway.provider.respond import answer
 from gateway.provider.service import Parent, Service
 from gateway.provider.service import all_of as _all
 from gateway.provider.service import eq as _eq
@@ -168,34 +169,14 @@ def add_write_routes(router: APIRouter, store: Store, access: AccessLog,
 def _handler(write: Write, store: Store, access: AccessLog,
              tokens: ProviderTokens) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
-        caller: Caller | None = None
-        status, records = 500, 0
-        try:
-            caller = tokens.caller(request.headers.get("authorization"))
-            if not caller.scopes & write.scopes:
-                raise ProviderError(403, "forbidden", "this token's scopes do not allow "
-                                    f"{write.method} {write.path}; it needs one of: "
-                                    f"{' '.join(sorted(write.scopes))}")
+        async def serve(caller: Caller) -> tuple[Response, int]:
             body = await request.body() if write.method != "DELETE" else b""
             params = {k: str(v) for k, v in request.path_params.items()}
             writer = _Writer(store, caller, write, params)
-            response, records = await run_in_threadpool(writer.serve, body)
-            status = response.status_code
-            return response
-        except ProviderError as exc:
-            status = exc.status
-            return exc.response()
-        except Exception:
-            log.exception("OneRoster %s %s failed", request.method, request.url.path)
-            return ProviderError(500, "internal_server_error",
-                                 "the server failed to answer; the error is logged").response()
-        finally:
-            if caller is not None:
-                try:
-                    access.record(caller.client, request.method, request.url.path,
-                                  request.url.query or None, status, records)
-                except Exception:
-                    log.exception("could not write the access log")
+            return await run_in_threadpool(writer.serve, body)
+
+        return await answer(request, tokens, access, write.scopes,
+                            f"{write.method} {write.path}", serve)
     handle.__doc__ = f"OneRoster 1.2: {write.method} {write.path}"
     return handle
 
