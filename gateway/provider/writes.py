@@ -49,7 +49,6 @@ positive ids), so the writer is on record and every SIS connection sees the row 
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -82,7 +81,6 @@ from gateway.store.tables import stream_tables, tenants
 
 __all__ = ["WRITES", "Write", "add_write_routes", "origin"]
 
-log = logging.getLogger("harbormaster.provider")
 
 Method = Literal["PUT", "DELETE", "POST"]
 _NESTED_FIELDS = {"lineItems": ("scoreScale", "learningObjectiveSet"),
