@@ -9,7 +9,6 @@ to the client's tenant and sharing rule, and written to the access log.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -42,7 +41,6 @@ from gateway.store.tables import stream_tables
 
 __all__ = ["MAX_LIMIT", "provider_router"]
 
-log = logging.getLogger("harbormaster.provider")
 MAX_LIMIT = 1000
 """The largest page a consumer may ask for; larger ``limit`` values are clipped to it."""
 
