@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from gateway.cli_clients import clients_app
 from gateway.cli_keys import keys_app
+from gateway.cli_support import EXIT_FAILED, EXIT_HELD, console, fail, open_store
 from gateway.engine.run import RunOptions, build_connector
 from gateway.errors import HarborError
 from gateway.model.schema import STREAMS
@@ -26,9 +26,9 @@ from gateway.report import (
     print_schedule,
     sync_with_progress,
 )
-from gateway.secrets import secret_box
+from gateway.schedule import ScheduleRule
 from gateway.settings import get_settings
-from gateway.store.store import Store
+from gateway.store.store import ConnectionRecord, Store
 
 app = typer.Typer(help="Harbormaster: rosters and outcomes in, one canonical store, "
                   "standards out.", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -38,19 +38,6 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(clients_app, name="clients")
 schedule_app = typer.Typer(help="When connections sync on their own.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
-console = Console()
-
-EXIT_FAILED, EXIT_HELD = 1, 3
-
-
-def open_store(database_url: str | None = None) -> Store:
-    settings = get_settings()
-    return Store.open(database_url or settings.resolved_database_url, secret_box(settings))
-
-
-def _fail(exc: HarborError) -> typer.Exit:
-    console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-    return typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -60,7 +47,7 @@ def init() -> None:
     try:
         store = open_store()
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     store.close()
     console.print(f"database ready: {settings.resolved_database_url}")
 
@@ -103,7 +90,7 @@ def connections_add(
         with open_store() as store:
             rec = store.add_connection(tenant, name, connector, config, secrets)
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     console.print(f"added connection {rec.label} ({connector})")
 
 
@@ -130,7 +117,7 @@ def connections_check(name: str) -> None:
             rec = store.connection(name)
             result = asyncio.run(build_connector(store, rec).check())
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     mark = "[green]ok[/green]" if result.ok else "[red]failed[/red]"
     console.print(f"{rec.label}: {mark}: {result.message}", highlight=False, soft_wrap=True)
     if not result.ok:
@@ -156,7 +143,7 @@ def sync_command(
         with open_store() as store:
             report = sync_with_progress(console, store, name, options)
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     print_report(console, report)
     if report.status == "failed":
         raise typer.Exit(EXIT_FAILED)
@@ -188,7 +175,7 @@ def runs(
                 console.print(r.message, highlight=False, soft_wrap=True)
             print_problems(console, store.run_problems(r.id), r.problem_count)
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
 
 
 @app.command()
@@ -207,7 +194,7 @@ def changes(
         with open_store() as store:
             rows = store.changes_since(store.tenant(tenant).id, stream, since, limit=limit)
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     table = Table(title=f"{tenant} {stream} changed after version {since}",
                   title_justify="left")
     for col in ("version", "sourcedId", "status", "dateLastModified"):
@@ -229,7 +216,7 @@ def _daemon(**parts: Any) -> None:
         store = open_store()
         daemon = Daemon(store, settings, Parts(**parts))
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     try:
         daemon.run()
     finally:
@@ -253,7 +240,7 @@ def serve(
 ) -> None:
     """Run the daemon: admin API, scheduler and a worker (stop with Ctrl-C or SIGTERM)."""
     if scheduler_only and api_only:
-        raise _fail(HarborError("--scheduler-only and --api-only exclude each other"))
+        raise fail(HarborError("--scheduler-only and --api-only exclude each other"))
     _daemon(api=not scheduler_only, scheduler=not api_only,
             worker=not (scheduler_only or api_only or no_worker),
             queue=queue or get_settings().queue, host=host, port=port)
@@ -274,17 +261,22 @@ def worker(
             concurrency=concurrency, metrics_port=metrics_port, metrics_addr=metrics_addr)
 
 
+def _schedule_of(store: Store, name: str) -> tuple[ConnectionRecord, ScheduleRule]:
+    """Connection ``name`` and its schedule (stored, or the default in the local zone)."""
+    rec = store.connection(name)
+    return rec, store.schedules.get(rec.id,
+                                    default_timezone=get_settings().resolved_timezone)
+
+
 @schedule_app.command("show")
 def schedule_show(name: Annotated[str, typer.Argument(help="Connection (or TENANT/NAME).")],
                   ) -> None:
     """When a connection syncs on its own."""
-    settings = get_settings()
     try:
         with open_store() as store:
-            rec = store.connection(name)
-            rule = store.schedules.get(rec.id, default_timezone=settings.resolved_timezone)
+            rec, rule = _schedule_of(store, name)
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     print_schedule(console, rec.label, rule)
 
 
@@ -300,11 +292,9 @@ def schedule_set(
     no_pause: Annotated[bool, typer.Option(help="Remove the seasonal pause.")] = False,
 ) -> None:
     """Change when a connection syncs on its own (a running daemon picks it up)."""
-    settings = get_settings()
     try:
         with open_store() as store:
-            rec = store.connection(name)
-            rule = store.schedules.get(rec.id, default_timezone=settings.resolved_timezone)
+            rec, rule = _schedule_of(store, name)
             changes: dict[str, Any] = {k: v for k, v in {
                 "cron": cron, "timezone": timezone, "enabled": enabled,
                 "pause_from": pause_from, "pause_until": pause_until}.items() if v is not None}
@@ -312,7 +302,7 @@ def schedule_set(
                 changes.update(pause_from=None, pause_until=None)
             rule = store.schedules.put(dataclasses.replace(rule, **changes))
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     print_schedule(console, rec.label, rule)
 
 
@@ -328,7 +318,7 @@ def demo(
     try:
         run_demo(console, students=students, directory=directory)
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
 
 
 bench_app = typer.Typer(help="Measure speed and memory.", no_args_is_help=True)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from gateway.cli_keys import _fail, _minute, _open_store
+from gateway.cli_support import console, fail, minute, open_store
 from gateway.errors import HarborError
 from gateway.provider.auth import TOKEN_PATH
 from gateway.store.clients import SHORT_NAMES, ProviderClients, Sharing
@@ -16,7 +15,6 @@ __all__ = ["clients_app"]
 
 clients_app = typer.Typer(help="OneRoster API clients (vendors) and what each may read.",
                           no_args_is_help=True)
-console = Console()
 
 
 def _ids(text: str | None) -> frozenset[str] | None:
@@ -44,12 +42,12 @@ def clients_create(
     try:
         sharing = Sharing(schools=_ids(schools), classes=_ids(classes), grades=_ids(grades),
                           demographics=demographics)
-        with _open_store() as store:
+        with open_store() as store:
             clients = ProviderClients(store.engine, store.secrets)
             _, client_id, secret = clients.create(store.tenant(tenant).id, name, scope,
                                                        sharing)
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     console.print(f"created OneRoster client {name} for {tenant}", highlight=False)
     console.print(f"client_id:     {client_id}\nclient_secret: {secret}", highlight=False)
     console.print(f"token URL:     {TOKEN_PATH} (OAuth 2 client credentials)",
@@ -62,17 +60,17 @@ def clients_create(
 def clients_list(tenant: Annotated[str | None, typer.Option(help="Only this tenant.")] = None,
                  ) -> None:
     """List clients, their scopes and what they may read (never secrets)."""
-    with _open_store() as store:
+    with open_store() as store:
         tenant_id = store.tenant(tenant).id if tenant else None
         records = ProviderClients(store.engine, store.secrets).list(tenant_id)
     if not records:
         console.print("no OneRoster clients yet; add one with `harbor clients create`")
     for c in records:
         scopes = " ".join(sorted(s.rsplit("/", 1)[-1] for s in c.scopes))
-        revoked = f"  [red]revoked {_minute(c.revoked_at)}[/red]" if c.revoked else ""
+        revoked = f"  [red]revoked {minute(c.revoked_at)}[/red]" if c.revoked else ""
         console.print(f"{c.client_id}  {c.name}  [dim]{c.tenant}; {scopes}; "
                       f"{_describe(c.sharing)}; last used "
-                      f"{_minute(c.last_used_at) or 'never'}[/dim]{revoked}",
+                      f"{minute(c.last_used_at) or 'never'}[/dim]{revoked}",
                       highlight=False, soft_wrap=True)
 
 
@@ -87,7 +85,7 @@ def _describe(sharing: Sharing) -> str:
 @clients_app.command("revoke")
 def clients_revoke(client_id: str) -> None:
     """Revoke a client at once; its tokens stop working."""
-    with _open_store() as store:
+    with open_store() as store:
         if not ProviderClients(store.engine, store.secrets).revoke(client_id):
             console.print(f"[red]error:[/red] no active client {client_id!r}; see "
                           f"`harbor clients list`", highlight=False)
@@ -98,7 +96,7 @@ def clients_revoke(client_id: str) -> None:
 @clients_app.command("log")
 def clients_log(client_id: str, limit: int = 50) -> None:
     """What a client read or wrote, newest first (for privacy audits)."""
-    with _open_store() as store:
+    with open_store() as store:
         entries = ProviderClients(store.engine, store.secrets).access_log(client_id, limit)
     for e in entries:
         query = f"?{e.query}" if e.query else ""

@@ -5,27 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from gateway.cli_support import console, fail, minute, open_store
 from gateway.errors import HarborError
 from gateway.store.keys import ApiKeys
-from gateway.store.store import Store
 
 __all__ = ["keys_app"]
 
 keys_app = typer.Typer(help="API keys for the admin API.", no_args_is_help=True)
-console = Console()
-
-
-def _open_store() -> Store:
-    from gateway.cli import open_store  # here, not at the top: gateway.cli imports this module
-
-    return open_store()
-
-
-def _fail(exc: HarborError) -> typer.Exit:
-    console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-    return typer.Exit(1)
 
 
 @keys_app.command("create")
@@ -37,11 +24,11 @@ def keys_create(
 ) -> None:
     """Make a key; its token is printed once and cannot be shown again."""
     try:
-        with _open_store() as store:
+        with open_store() as store:
             tenant_id = store.tenant(tenant).id if tenant is not None else None
             record, token = ApiKeys(store.engine).create(name, tenant_id)
     except HarborError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     scope = f"tenant {tenant}" if tenant is not None else "every tenant (operator key)"
     console.print(f"created key {record.client_id} ({name}) for {scope}", highlight=False)
     console.print(token, highlight=False, soft_wrap=True)
@@ -54,23 +41,18 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys (never their secrets)."""
-    with _open_store() as store:
+    with open_store() as store:
         records = ApiKeys(store.engine).list()
     if not records:
         console.print("no API keys yet; make one with `harbor keys create NAME`")
         return
     for k in records:
         scope = f"tenant {k.tenant}" if k.tenant else "every tenant (operator)"
-        used = _minute(k.last_used_at) or "never"
-        revoked = f"  [red]revoked {_minute(k.revoked_at)}[/red]" if k.revoked else ""
+        used = minute(k.last_used_at) or "never"
+        revoked = f"  [red]revoked {minute(k.revoked_at)}[/red]" if k.revoked else ""
         console.print(f"{k.client_id}  {k.name}  [dim]{scope}, created "
-                      f"{_minute(k.created_at)}, last used {used}[/dim]{revoked}",
+                      f"{minute(k.created_at)}, last used {used}[/dim]{revoked}",
                       highlight=False, soft_wrap=True)
-
-
-def _minute(stamp: str | None) -> str:
-    """``2026-11-23 15:07`` (UTC) for a stored timestamp."""
-    return stamp[:16].replace("T", " ") if stamp else ""
 
 
 @keys_app.command("revoke")
@@ -80,7 +62,7 @@ def keys_revoke(
 ) -> None:
     """Revoke a key at once; access tokens obtained with it stop working too."""
     key_id = key_id.partition(".")[0]  # a whole token pasted: never echo its secret half
-    with _open_store() as store:
+    with open_store() as store:
         keys = ApiKeys(store.engine)
         record = keys.get(key_id)
         if record is None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gateway.cli import open_store
 from gateway.cli_keys import keys_app
+from gateway.cli_support import open_store
 from gateway.settings import get_settings
 from gateway.store.keys import ApiKeys
 
