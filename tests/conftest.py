@@ -73,3 +73,15 @@ def vendor_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         f"[harbormaster.connectors]\n{VENDOR} = tests.api.vendor:VendorConnector\n")
     monkeypatch.syspath_prepend(str(site))
     return VENDOR
+
+
+@pytest.fixture
+def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh HARBOR_DATA_DIR (embedded store, key file) for tests of the harbor CLI."""
+    from gateway.settings import get_settings
+
+    monkeypatch.setenv("HARBOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("HARBOR_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()

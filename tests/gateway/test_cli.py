@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from gateway.cli import app
-from gateway.settings import get_settings
 from tests.connectors.oneroster_csv.factories import small_district, write_export
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("HARBOR_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("HARBOR_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_data_dir")
 
 
 def harbor(*args: str) -> tuple[int, str]:
@@ -29,10 +21,10 @@ def harbor(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_init_add_check_sync_runs(tmp_path: Path, data_dir: Path) -> None:
+def test_init_add_check_sync_runs(tmp_path: Path, cli_data_dir: Path) -> None:
     export = write_export(tmp_path / "export", small_district())
     assert harbor("init")[0] == 0
-    assert (data_dir / "harbor.db").exists()
+    assert (cli_data_dir / "harbor.db").exists()
     code, out = harbor("connections", "add", "sis", "-c", "oneroster-csv", "--tenant", "d1",
                        "--set", f"path={export}")
     assert code == 0, out

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from gateway.cli_keys import keys_app
 from gateway.cli_support import open_store
-from gateway.settings import get_settings
 from gateway.store.keys import ApiKeys
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("HARBOR_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("HARBOR_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_data_dir")
 
 
 def keys(*args: str) -> tuple[int, str]:
