@@ -184,6 +184,13 @@ enrollments, a school's classes): each gets a (tenant, reference) index. They co
 1 s per 100,000 students on a first load; without them a page of a school's students
 scans every role of the tenant once per user."""
 
+FILTER_INDEXES: dict[str, tuple[str, ...]] = {
+    "users": ("family_name", "date_last_modified"),
+}
+"""Columns that provider filters compare often enough to deserve a (tenant, column) index
+(migration 0007): a user by family name, and the users changed since a delta consumer's last
+sync (``dateLastModified>'…'``). Every index slows the bulk ingest, so the list stays short."""
+
 
 def _stream_table(stream: Stream) -> sa.Table:
     payload = [sa.Column(c.db_name, sa.Text, nullable=True) for c in stream.columns]
@@ -206,7 +213,8 @@ def _stream_table(stream: Stream) -> sa.Table:
         sa.Index(f"ux_{stream.table}_key", "tenant_id", "sourced_id", unique=True),
         sa.Index(f"ix_{stream.table}_version", "tenant_id", "version"),
         *(sa.Index(f"ix_{stream.table}_{column}", "tenant_id", column)
-          for column in LOOKUP_INDEXES.get(stream.name, ())),
+          for column in (*LOOKUP_INDEXES.get(stream.name, ()),
+                         *FILTER_INDEXES.get(stream.name, ()))),
     )
 
 
