@@ -88,6 +88,10 @@ class Checkpoint:
 
     state: Mapping[str, Any]
     label: str = ""
+    pending: frozenset[str] = frozenset()
+    """Streams this pull will still send after this checkpoint (a REST pull that commits
+    stream by stream). Stored records of those streams that point at records removed so far
+    are not refused yet: the check waits until the stream has arrived."""
 
 
 PullItem = Batch | Checkpoint

@@ -95,7 +95,8 @@ class _Run:
 
     def __init__(self, session: SyncSession, version: int, options: RunOptions,
                  progress: Progress | None, label: str = "CONNECTION",
-                 marks: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+                 marks: Mapping[str, Mapping[str, Any]] | None = None,
+                 carried: Mapping[str, set[str]] | None = None) -> None:
         self.session = session
         self.label = label
         self.marks = Marks(session, marks, enabled=not options.reread)
@@ -115,6 +116,12 @@ class _Run:
         self.state: Mapping[str, Any] | None = None
         self.deactivated: dict[str, set[str]] = {}
         self.bulk_streams: set[str] = set()
+        self.pending: frozenset[str] = frozenset()
+        """Streams the pull still sends after this part (see ``Checkpoint.pending``)."""
+        self.carried: dict[str, set[str]] = {k: set(v) for k, v in (carried or {}).items()}
+        """Removals of earlier parts whose stored references wait for a pending stream."""
+        self.carry: dict[str, set[str]] = {}
+        """What this part leaves for later parts to check."""
 
     def handle(self, item: Batch | Checkpoint) -> bool | None:
         """Take one item of the pull; True asks the connector to skip the stream."""
@@ -218,13 +225,19 @@ class _Run:
         other stream (absent from the export, or a delta) is checked in the store: an
         active enrollment whose class this delta deletes would otherwise dangle.
         """
+        removed = {k: set(v) for k, v in self.carried.items()}
         for target, gone in self.deactivated.items():
+            removed.setdefault(target, set()).update(gone)
+        for target, gone in removed.items():
             for stream, spec in STREAMS.items():
                 if stream in self.bulk_streams:
                     continue
                 own = self.deactivated.get(stream, set())
                 for col in spec.columns:
                     if col.kind != "ref" or col.ref != target:
+                        continue
+                    if stream in self.pending:  # arrives in a later part: checked then
+                        self.carry.setdefault(target, set()).update(gone)
                         continue
                     refs = [(sid, value) for sid, value in
                             self.session.referencing(stream, col.db_name, gone)
@@ -328,13 +341,15 @@ async def sync(store: Store, connection: ConnectionRecord, options: RunOptions =
     state, marks = connection.state, connection.marks
     checkpoint: str | None = resumed.checkpoint if resumed is not None else None
     parts = 0
+    carried: dict[str, set[str]] = {}
     try:
         source = connector or build_connector(store, connection)
         pull = source.pull(connection.state)
         done = False
         while not done:
             with store.sync_session(connection) as (session, version):
-                run = _Run(session, version, options, progress, connection.label, marks)
+                run = _Run(session, version, options, progress, connection.label, marks,
+                           carried)
                 answer: bool | None = None
                 try:
                     while True:  # async for, but answering skip questions (see Batch.digest)
@@ -342,13 +357,14 @@ async def sync(store: Store, connection: ConnectionRecord, options: RunOptions =
                         if control.stop.is_set():
                             raise Stopped(_stopped_message(checkpoint))
                         if isinstance(item, Checkpoint) and not options.dry_run:
-                            run.state = item.state
+                            run.state, run.pending = item.state, item.pending
                             label = item.label or _label(item.state)
                             break
                         answer = run.handle(item)
                 except StopAsyncIteration:
                     done, label = True, checkpoint or ""
                 run.finish()
+                carried = run.carry
                 for stream, part_counts in run.counts.items():
                     totals.setdefault(stream, StreamCounts()).add(part_counts)
                 report.skipped.extend(s for s in run.marks.skipped if s not in report.skipped)
