@@ -19,7 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Mapping,
+    Sequence,
+)
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -61,6 +68,8 @@ class OneRosterRestConnector(Connector[OneRosterRestConfig]):
 
     transport: httpx.AsyncBaseTransport | None = None
     """Set by tests to inject faults (``httpx.MockTransport``); None in production."""
+    sleep: Callable[[float], Awaitable[None]] | None = None
+    """Set by tests to record backoff waits instead of sleeping; None in production."""
 
     def streams(self) -> Sequence[str]:
         out: list[str] = []
@@ -80,7 +89,7 @@ class OneRosterRestConnector(Connector[OneRosterRestConfig]):
                                             cfg.scope)
         return HttpClient(cfg.base_url, policy=cfg.policy(), credentials=credentials,
                           signer=signer, name=f"OneRoster {cfg.version} server {cfg.base_url}",
-                          transport=self.transport)
+                          transport=self.transport, sleep=self.sleep)
 
     async def check(self) -> CheckResult:
         cfg = self.config

@@ -28,7 +28,8 @@ class ClientCredentials:
     """An OAuth 2 client-credentials token (RFC 6749 §4.4), cached and shared.
 
     ``refresh_margin`` seconds before the token's ``expires_in`` runs out it counts as
-    expired, so a long page fetch never starts with a token about to die.
+    expired, so a long page fetch never starts with a token about to die (a token that lives
+    less than twice the margin is renewed after half its life).
     """
 
     def __init__(self, token_url: str, client_id: str, client_secret: str,

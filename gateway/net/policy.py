@@ -26,7 +26,7 @@ import asyncio
 import email.utils
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -92,9 +92,11 @@ class RateLimiter:
 class _Transient(Exception):
     """One attempt failed in a way worth another try."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None,
+                 response: httpx.Response | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.response = response
 
 
 class _WaitTooLong(stop_base):
@@ -221,14 +223,14 @@ class HttpClient:
                  credentials: ClientCredentials | None = None,
                  signer: OAuth1Signer | None = None, name: str = "source",
                  transport: httpx.AsyncBaseTransport | None = None,
-                 sleep: Callable[[float], Any] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
         self.policy = policy or HttpPolicy()
         self.name = name
         self.credentials = credentials
         self.signer = signer
         self.limiter = (RateLimiter(self.policy.rate_per_second)
                         if self.policy.rate_per_second else None)
-        self._sleep = sleep
+        self._sleep = sleep or asyncio.sleep
         p = self.policy
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/",
@@ -276,8 +278,8 @@ class HttpClient:
                 with attempt:
                     last = await self._attempt(method, url, params, json_body, what)
         except _Transient as exc:
-            if last is not None and _retriable(last):
-                raise_for_status(last, what)
+            if exc.response is not None:
+                raise_for_status(exc.response, what)
             raise RetriableError(f"{what}: {exc}; gave up after {p.attempts} tries, the run "
                                  f"will be retried", retry_after=exc.retry_after) from None
         assert last is not None
@@ -291,7 +293,7 @@ class HttpClient:
             self.credentials.invalidate(response.request.headers.get("authorization"))
             response = await self._send(method, url, params, json_body)
         if _retriable(response):
-            raise _Transient(f"HTTP {response.status_code}", retry_after(response))
+            raise _Transient(f"HTTP {response.status_code}", retry_after(response), response)
         raise_for_status(response, what)
         return response
 
