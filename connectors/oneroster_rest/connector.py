@@ -2,7 +2,7 @@
 
 A run is either a **full pull** (every record of every stream, applied in bulk: what the
 server no longer lists is soft-deleted, under the deletion safeguard) or an **incremental
-pull** (``filter=dateLastModified>='cursor'`` per stream, applied as a delta). The first run
+pull** (``filter=dateLastModified>'cursor'`` per stream, applied as a delta). The first run
 is full, and so is one run every ``reconcile_days``, because change feeds do not report
 hard deletions.
 
@@ -54,6 +54,7 @@ from .pages import Page, Pager
 __all__ = ["OneRosterRestConnector"]
 
 BUFFERED_PAGES = 2
+CURSOR_MARGIN = timedelta(minutes=10)
 _DERIVED = {"users": ("userProfiles", "roles")}
 _DONE = object()
 
@@ -171,7 +172,9 @@ class OneRosterRestConnector(Connector[OneRosterRestConfig]):
         nested: dict[str, list[tuple[str, ...]]] = {}
         nested_lines: dict[str, list[int]] = {}
         newest: str | None = None
+        served: datetime | None = None
         async for page in self._pages(queue):
+            served = served or page.served
             out = convert.page(page.records, page.position)
             if out.problems:
                 raise SourceDataError(f"{source}: {len(out.problems)} record(s) are not "
@@ -195,7 +198,7 @@ class OneRosterRestConnector(Connector[OneRosterRestConfig]):
         yield Batch(stream, mode, source, [], [], last=True)
         if stream == "orgs":
             plan.org_types.update(convert.org_types)
-        plan.saw(stream, newest)
+        plan.saw(stream, newest, served)
         for child in _DERIVED.get(stream, ()):
             rows_c, lines_c = nested.get(child, []), nested_lines.get(child, [])
             if mode is Mode.DELTA and not rows_c:
@@ -263,15 +266,22 @@ class _Plan:
         cursor = self.cursors.get(stream)
         if self.full is not None or cursor is None:
             return None
-        return f"dateLastModified>='{cursor}'"
+        return f"dateLastModified>'{cursor}'"
 
-    def saw(self, stream: str, newest: str | None) -> None:
-        """Advance the stream's cursor to the newest change it delivered."""
+    def saw(self, stream: str, newest: str | None, served: datetime | None) -> None:
+        """Advance the stream's cursor: to the newest change the stream delivered, but no
+        later than ``CURSOR_MARGIN`` before the server's clock when the stream's first page
+        was served. A record changed while later pages were read may carry an older time
+        than the newest one seen; the margin makes the next pull ask for it again (the
+        engine counts a re-read record as unchanged)."""
         parsed = _parse(newest)
-        if parsed is not None:
-            old = _parse(self.cursors.get(stream))
-            if old is None or parsed > old or self.full is not None:
-                self.cursors[stream] = _iso(parsed)
+        if parsed is None:
+            return
+        if served is not None:
+            parsed = min(parsed, served - CURSOR_MARGIN)
+        old = _parse(self.cursors.get(stream))
+        if old is None or parsed > old or self.full is not None:
+            self.cursors[stream] = _iso(parsed)
 
     def finished(self, stream: str) -> dict[str, Any]:
         if self.full is not None:
