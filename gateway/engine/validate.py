@@ -19,7 +19,7 @@ import xxhash
 
 from gateway.abc import Row
 from gateway.errors import Problem
-from gateway.model.schema import STREAMS, Column
+from gateway.model.schema import ALL_STREAMS, Column
 
 __all__ = ["BatchCheck", "Deferred", "Problems", "checker"]
 
@@ -243,7 +243,7 @@ def _compile(stream_name: str) -> Checker:
     references checked (a referenced record may be gone) and is counted. Every other row is
     validated and normalized, and returned in the store's column order for the diff.
     """
-    stream = STREAMS[stream_name]
+    stream = ALL_STREAMS[stream_name]
     cols = stream.columns
     names = [f"c{i}" for i in range(len(cols))]
     lines = [
@@ -349,4 +349,4 @@ def checker(stream: str) -> Checker:
 
 def ref_columns(stream: str) -> list[tuple[int, Column]]:
     """The ``ref``/``refs`` columns of ``stream`` with their index, in slot order."""
-    return [(i, c) for i, c in enumerate(STREAMS[stream].columns) if c.kind in ("ref", "refs")]
+    return [(i, c) for i, c in enumerate(ALL_STREAMS[stream].columns) if c.kind in ("ref", "refs")]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from ._records import (
     AcademicSession,
+    AssessmentLineItem,
+    AssessmentResult,
     Category,
     Class,
     ClassResource,
@@ -45,6 +47,8 @@ __all__ = [
     "NESTED_STREAMS",
     "STREAM_MODELS",
     "AcademicSession",
+    "AssessmentLineItem",
+    "AssessmentResult",
     "Category",
     "Class",
     "ClassResource",

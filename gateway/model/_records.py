@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._refs import (
     AcadSessionRef,
+    AssessmentLineItemRef,
     CategoryRef,
     ClassRef,
     CourseRef,
@@ -28,6 +29,8 @@ from ._values import Ext, JsonBool, Status, UtcDateTime
 
 __all__ = [
     "AcademicSession",
+    "AssessmentLineItem",
+    "AssessmentResult",
     "Category",
     "Class",
     "ClassResource",
@@ -403,6 +406,41 @@ class Result(OneRosterRecord):
     textScore: str | None = None
     scoreDate: date
     comment: str | None = None
+    learningObjectiveSet: list[LearningObjectiveScoreSet] | None = None
+    inProgress: JsonBool | None = None
+    incomplete: JsonBool | None = None
+    late: JsonBool | None = None
+    missing: JsonBool | None = None
+
+
+class AssessmentLineItem(OneRosterRecord):
+    """An assessment of the gradebook's assessment profile (AssessmentLineItemDType): only
+    the title is required; it may belong to a class and to a parent assessment."""
+
+    title: str
+    description: str | None = None
+    class_: ClassRef | None = Field(default=None, alias="class")
+    parentAssessmentLineItem: AssessmentLineItemRef | None = None
+    scoreScale: ScoreScaleRef | None = None
+    resultValueMin: float | None = None
+    resultValueMax: float | None = None
+    # No stream holds these (the profile has no CSV binding); always None when read.
+    learningObjectiveSet: list[LearningObjectiveSet] | None = None
+
+
+class AssessmentResult(OneRosterRecord):
+    """A student's score on an assessment line item (AssessmentResultDType)."""
+
+    assessmentLineItem: AssessmentLineItemRef
+    student: UserRef
+    score: float | None = None
+    textScore: str | None = None
+    scoreDate: date
+    scoreScale: ScoreScaleRef | None = None
+    scorePercentile: float | None = None
+    scoreStatus: ScoreStatus
+    comment: str | None = None
+    # As for AssessmentLineItem.learningObjectiveSet.
     learningObjectiveSet: list[LearningObjectiveScoreSet] | None = None
     inProgress: JsonBool | None = None
     incomplete: JsonBool | None = None

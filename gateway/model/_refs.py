@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 __all__ = [
     "REF_TYPES",
     "AcadSessionRef",
+    "AssessmentLineItemRef",
     "CategoryRef",
     "ClassRef",
     "CourseRef",
@@ -27,12 +28,13 @@ __all__ = [
 # "result" is ours: the spec never links to a result, but rows of resultScoreScales and
 # resultLearningObjectiveIds do, and their models link the same way as the rest.
 RefType = Literal[
-    "academicSession", "category", "class", "course", "lineItem", "org", "resource", "result",
-    "scoreScale", "user",
+    "academicSession", "assessmentLineItem", "category", "class", "course", "lineItem", "org",
+    "resource", "result", "scoreScale", "user",
 ]
 
 REF_TYPES: dict[str, RefType] = {
     "academicSessions": "academicSession",
+    "assessmentLineItems": "assessmentLineItem",
     "categories": "category",
     "classes": "class",
     "courses": "course",
@@ -75,6 +77,7 @@ def _typed(expected: RefType) -> AfterValidator:
 
 
 AcadSessionRef = Annotated[GUIDRef, _typed("academicSession")]
+AssessmentLineItemRef = Annotated[GUIDRef, _typed("assessmentLineItem")]
 CategoryRef = Annotated[GUIDRef, _typed("category")]
 ClassRef = Annotated[GUIDRef, _typed("class")]
 CourseRef = Annotated[GUIDRef, _typed("course")]

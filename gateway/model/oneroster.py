@@ -19,6 +19,8 @@ from pydantic import BaseModel
 
 from ._records import (
     AcademicSession,
+    AssessmentLineItem,
+    AssessmentResult,
     Category,
     Class,
     ClassResource,
@@ -50,7 +52,7 @@ from ._values import (
     parse_pairs,
     split_list,
 )
-from .schema import COMMON_COLUMNS, STREAMS, Column, Stream
+from .schema import ALL_STREAMS, COMMON_COLUMNS, Column, Stream
 
 __all__ = ["FAST_JSON_STREAMS", "NESTED_STREAMS", "STREAM_MODELS", "fast_json", "from_model",
            "json_field", "to_model"]
@@ -79,8 +81,10 @@ STREAM_MODELS: dict[str, type[OneRosterRecord]] = {
     "results": Result,
     "resultLearningObjectiveIds": ResultLearningObjectiveId,
     "resultScoreScales": ResultScoreScale,
+    "assessmentLineItems": AssessmentLineItem,
+    "assessmentResults": AssessmentResult,
 }
-"""The model of each stream of ``schema.STREAMS``."""
+"""The model of each stream of ``schema.ALL_STREAMS``."""
 
 NESTED_STREAMS: dict[str, dict[str, str]] = {
     "users": {"roles": "roles", "userProfiles": "userProfiles", "userResources": "resources"},
@@ -111,10 +115,10 @@ _PROFILES = "userProfiles"
 
 def _stream(name: str) -> Stream:
     try:
-        return STREAMS[name]
+        return ALL_STREAMS[name]
     except KeyError:
         raise KeyError(f"unknown OneRoster stream {name!r}; "
-                       f"expected one of {', '.join(STREAMS)}") from None
+                       f"expected one of {', '.join(ALL_STREAMS)}") from None
 
 
 @cache  # called for every cell; the answer depends only on the schema
@@ -301,7 +305,7 @@ def _child(child: str, parent: str, row: Row, parent_id: str | None,
 @cache
 def _parent_link(child: str, parent: str) -> str:
     """The attribute of a ``child`` record that references its ``parent`` record."""
-    column = next(c.name for c in STREAMS[child].columns if c.kind == "ref" and c.ref == parent)
+    column = next(c.name for c in _stream(child).columns if c.kind == "ref" and c.ref == parent)
     field = json_field(child, column)
     model = STREAM_MODELS[child]
     return next(name for name, f in model.model_fields.items() if (f.alias or name) == field)

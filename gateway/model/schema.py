@@ -4,6 +4,11 @@ This is the single description the store's tables, the row validator, the CSV co
 the sample generator are all built from. Column names are the OneRoster 1.2 CSV headers;
 ``sourcedId``, ``status`` and ``dateLastModified`` are common to every stream and are not
 repeated in ``Stream.columns``.
+
+The gradebook's assessment profile (assessmentLineItems, assessmentResults) has no CSV
+binding: its streams are in :data:`ASSESSMENT_STREAMS`, not in :data:`STREAMS`, so no
+connector reads them; vendors write them through the provider API, and the store keeps them
+in tables of the same shape (:data:`ALL_STREAMS` is both).
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "ALL_STREAMS",
+    "ASSESSMENT_STREAMS",
     "COMMON_COLUMNS",
     "STREAMS",
     "STREAM_ORDER",
@@ -303,3 +310,41 @@ self-references (org parents, session parents, user agents), which are checked o
 whole pull is read. Sources: the OneRoster 1.2.1 CSV binding tables."""
 
 STREAM_ORDER: tuple[str, ...] = tuple(STREAMS)
+
+# Columns named as a CSV binding would name them (``<field>SourcedId`` for a reference), so
+# everything built from a Stream (tables, checker, JSON conversion, filters) treats them alike.
+_ASSESSMENT_STREAMS: tuple[Stream, ...] = (
+    # AssessmentLineItemDType: unlike LineItemDType, only the title is required; the class is
+    # optional and the score scale is a direct reference (no lineItemScoreScales rows).
+    Stream("assessmentLineItems", "gradebook", (
+        _c("title", req=True),
+        _c("description"),
+        _c("classSourcedId", "ref", ref="classes"),
+        _c("parentAssessmentLineItemSourcedId", "ref", ref="assessmentLineItems"),
+        _c("scoreScaleSourcedId", "ref", ref="scoreScales"),
+        _c("resultValueMin", "float"),
+        _c("resultValueMax", "float"),
+    )),
+    # AssessmentResultDType.
+    Stream("assessmentResults", "gradebook", (
+        _c("assessmentLineItemSourcedId", "ref", req=True, ref="assessmentLineItems"),
+        _c("studentSourcedId", "ref", req=True, ref="users"),
+        _c("score", "float"),
+        _c("textScore"),
+        _c("scoreDate", "date", req=True),
+        _c("scoreScaleSourcedId", "ref", ref="scoreScales"),
+        _c("scorePercentile", "float"),
+        _c("scoreStatus", "enum", req=True, values=SCORE_STATUSES, ext=True),
+        _c("comment"),
+        _c("inProgress", "bool"),
+        _c("incomplete", "bool"),
+        _c("late", "bool"),
+        _c("missing", "bool"),
+    )),
+)
+
+ASSESSMENT_STREAMS: dict[str, Stream] = {s.name: s for s in _ASSESSMENT_STREAMS}
+"""The assessment profile of the 1.2 gradebook service: REST only, written by vendors."""
+
+ALL_STREAMS: dict[str, Stream] = {**STREAMS, **ASSESSMENT_STREAMS}
+"""Every stream the store keeps a table for: the CSV-binding ones, then the assessment ones."""

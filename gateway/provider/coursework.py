@@ -17,6 +17,10 @@ With S schools, C classes and G grades granted (each optional), stream by stream
   academicSessions, and carry no personal data;
 - resources: linked (by an active classResources, courseResources or userResources row) to
   a visible class, course or user;
+- assessmentLineItems: of a visible class, or of no class at all (AssessmentLineItemDType
+  makes the class optional: a district-wide assessment such as a fall benchmark is, like a
+  category, a title without personal data, so every client of the tenant sees it);
+- assessmentResults: of a visible assessment line item *and* for a visible student;
 - the nested streams (lineItemScoreScales, resultLearningObjectiveIds, ...) are read only
   through their visible parent.
 
@@ -37,7 +41,8 @@ Condition = sa.ColumnElement[bool]
 STREAMS = frozenset({"categories", "scoreScales", "lineItems", "results", "resources",
                      "lineItemLearningObjectiveIds", "lineItemScoreScales",
                      "resultLearningObjectiveIds", "resultScoreScales", "classResources",
-                     "courseResources", "userResources"})
+                     "courseResources", "userResources", "assessmentLineItems",
+                     "assessmentResults"})
 """The streams this module scopes (``sharing.visible`` leaves them unscoped)."""
 
 
@@ -59,6 +64,12 @@ def _visible(stream: str, column: sa.ColumnElement[str], tenant_id: int, grant: 
                              *visible(stream, t, tenant_id, grant))
 
 
+def _no_class_or_visible(table: sa.FromClause, tenant_id: int, grant: Grant) -> Condition:
+    """An assessment line item (an alias of its table) without a class, or of a visible one."""
+    return sa.or_(table.c.class_sourced_id.is_(None),
+                  visible_class(table.c.class_sourced_id, tenant_id, grant))
+
+
 def visible_coursework(stream: str, table: sa.FromClause, tenant_id: int,
                        grant: Grant) -> list[Condition]:
     """Conditions keeping ``table`` (an alias of ``stream``'s table) within the grant; none
@@ -72,6 +83,14 @@ def visible_coursework(stream: str, table: sa.FromClause, tenant_id: int,
         return [sa.exists().where(li.c.tenant_id == tenant_id,
                                   li.c.sourced_id == table.c.line_item_sourced_id,
                                   visible_class(li.c.class_sourced_id, tenant_id, grant)),
+                _visible("users", table.c.student_sourced_id, tenant_id, grant, "vis_cw_user")]
+    if stream == "assessmentLineItems":
+        return [_no_class_or_visible(table, tenant_id, grant)]
+    if stream == "assessmentResults":
+        ali = stream_tables["assessmentLineItems"].alias("vis_cw_ali")
+        return [sa.exists().where(ali.c.tenant_id == tenant_id,
+                                  ali.c.sourced_id == table.c.assessment_line_item_sourced_id,
+                                  _no_class_or_visible(ali, tenant_id, grant)),
                 _visible("users", table.c.student_sourced_id, tenant_id, grant, "vis_cw_user")]
     if stream == "resources":
         links = []

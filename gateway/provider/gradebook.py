@@ -3,10 +3,10 @@
 Paths, wrapper keys and scopes come from the official OpenAPI file (a copy in ``specs/``),
 as for rostering. The writes (PUT, DELETE, POST) are in :mod:`.writes`.
 
-Not served: the four ``/assessmentLineItems`` and ``/assessmentResults`` paths. They belong
-to the assessment profile (AssessmentLineItemDType, AssessmentResultDType, their own
-``assessment.*`` scopes), which the store has no streams for; they answer 404 like any
-unknown path.
+The four ``/assessmentLineItems`` and ``/assessmentResults`` paths are the assessment
+profile (AssessmentLineItemDType, AssessmentResultDType, their own ``assessment.*`` scopes).
+No CSV binding carries it, so what they serve is what vendors wrote (see :mod:`.writes`);
+who sees which record is in :mod:`.coursework`.
 
 A result belongs to the class of its line item (LineItemDType requires ``class``;
 ``result.class`` is optional), so ``/classes/{id}/results`` are the results of the class's
@@ -73,6 +73,10 @@ CLASS_LINE_ITEM = Parent("lineItemSourcedId", "lineItems",
                               _eq("class_sourced_id", "classSourcedId")))
 
 _TABLE: list[Endpoint] = [
+    Endpoint("/assessmentLineItems", "assessmentLineItems", _nothing),
+    Endpoint("/assessmentLineItems/{sourcedId}", "assessmentLineItems", _is("sourcedId"), True),
+    Endpoint("/assessmentResults", "assessmentResults", _nothing),
+    Endpoint("/assessmentResults/{sourcedId}", "assessmentResults", _is("sourcedId"), True),
     Endpoint("/categories", "categories", _nothing),
     Endpoint("/categories/{sourcedId}", "categories", _is("sourcedId"), True),
     Endpoint("/classes/{classSourcedId}/categories", "categories",

@@ -1,6 +1,7 @@
 """Gradebook writes: vendors create, replace and delete categories, line items, results and
 score scales (OneRoster 1.2 gradebook service, ``gradebook.createput``/``.createpost``/
-``.delete`` scopes).
+``.delete`` scopes), and assessment line items and assessment results (the assessment
+profile: PUT and DELETE only, ``assessment.createput``/``.delete`` scopes).
 
 What the official file says, and what this module does:
 
@@ -35,7 +36,8 @@ replacing a record outside the grant, a DELETE of an unknown one) is ``404 unkno
 The nested ``scoreScale`` and ``learningObjectiveSet`` of line items and results live in
 their own streams (lineItemScoreScales, resultLearningObjectiveIds, ...); writing them is
 not supported yet, and a body carrying them is refused with ``422`` rather than stored
-without them.
+without them. The same holds for the ``learningObjectiveSet`` of assessment line items and
+results; their ``scoreScale`` is a plain reference and is stored.
 
 Storage: a row is normalized and hashed by the stream's compiled checker
 (:func:`gateway.engine.validate.checker`), exactly as a CSV sync would store the same
@@ -64,7 +66,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway.clock import utcnow
 from gateway.engine.validate import BatchCheck, Deferred, Problems, checker, ref_columns
 from gateway.model.oneroster import STREAM_MODELS, from_model, json_field
-from gateway.model.schema import STREAMS
+from gateway.model.schema import ALL_STREAMS
 from gateway.provider.accesslog import AccessLog
 from gateway.provider.auth import Caller, ProviderTokens
 from gateway.provider.errors import ProviderError, unknown_object
@@ -84,7 +86,9 @@ __all__ = ["WRITES", "Write", "add_write_routes", "origin"]
 
 Method = Literal["PUT", "DELETE", "POST"]
 _NESTED_FIELDS = {"lineItems": ("scoreScale", "learningObjectiveSet"),
-                  "results": ("scoreScale", "learningObjectiveSet")}
+                  "results": ("scoreScale", "learningObjectiveSet"),
+                  "assessmentLineItems": ("learningObjectiveSet",),
+                  "assessmentResults": ("learningObjectiveSet",)}
 _SEEN: Any = object()
 MAX_ID = 255
 """The longest sourcedId a stream table holds (``sourced_id`` is VARCHAR(255))."""
@@ -139,7 +143,8 @@ _SESSION = Parent("academicSessionSourcedId", "academicSessions",
 
 _TABLE: list[Write] = [
     *(Write(method, f"/{collection}/{{sourcedId}}", collection)
-      for collection in ("categories", "lineItems", "results", "scoreScales")
+      for collection in ("categories", "lineItems", "results", "scoreScales",
+                         "assessmentLineItems", "assessmentResults")
       for method in ("PUT", "DELETE")),
     Write("POST", "/classes/{classSourcedId}/lineItems", "lineItems", (_CLASS,),
           (("class", "classSourcedId"),)),
@@ -338,7 +343,7 @@ class _Writer:
 
     def _apply(self, rows: Sequence[Mapping[str, str | None]]) -> None:
         """Upsert ``rows`` through the stream's checker; commit only if something changed."""
-        spec = STREAMS[self.stream]
+        spec = ALL_STREAMS[self.stream]
         # As a CSV reader hands them over: text, "" for empty (the hash is over these).
         tuples = [tuple(v or "" for v in (r["sourcedId"], r["status"], r["dateLastModified"],
                                           *(r[c.name] for c in spec.columns), r["metadata"]))

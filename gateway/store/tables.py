@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.model.schema import STREAMS, Stream
+from gateway.model.schema import ALL_STREAMS, Stream
 
 __all__ = ["api_keys", "connections", "leases", "metadata", "provider_access_log",
            "provider_clients", "record_select", "run_problems", "runs", "schedules",
@@ -178,6 +178,9 @@ LOOKUP_INDEXES: dict[str, tuple[str, ...]] = {
     "classes": ("school_sourced_id", "course_sourced_id"),
     "lineItems": ("class_sourced_id",),
     "results": ("line_item_sourced_id", "student_sourced_id"),
+    # Created with their tables (migration 0008).
+    "assessmentLineItems": ("class_sourced_id",),
+    "assessmentResults": ("assessment_line_item_sourced_id", "student_sourced_id"),
 }
 """References the provider API follows from the other end (a user's roles, a class's
 enrollments, a school's classes): each gets a (tenant, reference) index. They cost about
@@ -218,7 +221,9 @@ def _stream_table(stream: Stream) -> sa.Table:
     )
 
 
-stream_tables: dict[str, sa.Table] = {name: _stream_table(s) for name, s in STREAMS.items()}
+stream_tables: dict[str, sa.Table] = {name: _stream_table(s)
+                                      for name, s in ALL_STREAMS.items()}
+"""The table of every stream, the assessment streams included (``schema.ALL_STREAMS``)."""
 
 
 def record_select(stream: str) -> sa.Select[Any]:
@@ -227,5 +232,5 @@ def record_select(stream: str) -> sa.Select[Any]:
     t = stream_tables[stream]
     return sa.select(t.c.sourced_id.label("sourcedId"), t.c.status,
                      t.c.date_last_modified.label("dateLastModified"),
-                     *(t.c[c.db_name].label(c.name) for c in STREAMS[stream].columns),
+                     *(t.c[c.db_name].label(c.name) for c in ALL_STREAMS[stream].columns),
                      t.c.metadata)

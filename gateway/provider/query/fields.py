@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gateway.model.oneroster import STREAM_MODELS, json_field
-from gateway.model.schema import STREAMS, Column
+from gateway.model.schema import ALL_STREAMS, Column
 from gateway.provider.query.grammar import (
     _ORDERING,
     Condition,
@@ -136,10 +136,10 @@ _SECRET = frozenset({"password"})
 
 @cache
 def field_map(stream: str) -> FieldMap:
-    """The built-in :class:`FieldMap` of ``stream`` (a key of ``schema.STREAMS``)."""
-    if stream not in STREAMS:
+    """The built-in :class:`FieldMap` of ``stream`` (a key of ``schema.ALL_STREAMS``)."""
+    if stream not in ALL_STREAMS:
         raise KeyError(f"unknown OneRoster stream {stream!r}")
-    spec = STREAMS[stream]
+    spec = ALL_STREAMS[stream]
     fields: dict[str, Field] = {}
 
     def add(path: str, kind: str, condition: Condition, sort: str | None = None, *,

@@ -25,7 +25,7 @@ from gateway.model import (
     json_field,
     to_model,
 )
-from gateway.model.schema import COMMON_COLUMNS, STREAMS
+from gateway.model.schema import ALL_STREAMS, COMMON_COLUMNS
 from tests.helpers import SHARED
 
 BASE = "https://sis.example.edu/ims/oneroster/v1p2"
@@ -111,6 +111,17 @@ SAMPLES: dict[str, dict[str, str | None]] = {
                                       textScore="Proficient"),
     "resultScoreScales": row("rsss1", title="Result scale", resultSourcedId="rs1",
                              scoreScaleSourcedId="ss1"),
+    "assessmentLineItems": row("ali1", title="Fall benchmark: fractions",
+                               description="Unit 3 check", classSourcedId="k1",
+                               parentAssessmentLineItemSourcedId="ali0",
+                               scoreScaleSourcedId="ss1", resultValueMin="0",
+                               resultValueMax="40"),
+    "assessmentResults": row("ar1", assessmentLineItemSourcedId="ali1", studentSourcedId="u1",
+                             score="31.5", textScore="B", scoreDate="2026-10-02",
+                             scoreScaleSourcedId="ss1", scorePercentile="78",
+                             scoreStatus="fully graded", comment="Strong on unit fractions",
+                             inProgress="false", incomplete="false", late="false",
+                             missing="false"),
 }
 
 
@@ -188,42 +199,42 @@ def _formatted(value: str, fmt: str | None) -> bool:
 
 def set_schema(stream: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The spec's ``<Thing>SetDType`` whose wrapper key is ``stream``, and its document."""
-    doc = spec(STREAMS[stream].service)
+    doc = spec(ALL_STREAMS[stream].service)
     for name, schema in doc["components"]["schemas"].items():
         if name.endswith("SetDType") and stream in schema.get("properties", {}):
             return schema, doc
     return None
 
 
-COMPONENT_STREAMS = [s for s in STREAMS if set_schema(s) is not None]
+COMPONENT_STREAMS = [s for s in ALL_STREAMS if set_schema(s) is not None]
 
 
 # Tests ---------------------------------------------------------------------------------------
 
 def test_every_stream_has_a_model_and_a_sample() -> None:
-    assert set(STREAM_MODELS) == set(STREAMS)
-    assert set(SAMPLES) == set(STREAMS)
+    assert set(STREAM_MODELS) == set(ALL_STREAMS)
+    assert set(SAMPLES) == set(ALL_STREAMS)
 
 
-@pytest.mark.parametrize("stream", list(STREAMS))
+@pytest.mark.parametrize("stream", list(ALL_STREAMS))
 def test_every_column_maps_to_a_model_field(stream: str) -> None:
     fields = aliases(STREAM_MODELS[stream])
-    for column in (*COMMON_COLUMNS, "metadata", *STREAMS[stream].column_names):
+    for column in (*COMMON_COLUMNS, "metadata", *ALL_STREAMS[stream].column_names):
         assert json_field(stream, column) in fields, f"{stream}.{column} has no model field"
     # The sample fills every column, so the round trip below exercises each of them.
     sample = SAMPLES[stream]
-    assert set(sample) == {*COMMON_COLUMNS, *STREAMS[stream].column_names, "metadata"}
-    assert all(sample[c] for c in STREAMS[stream].column_names)
+    assert set(sample) == {*COMMON_COLUMNS, *ALL_STREAMS[stream].column_names, "metadata"}
+    assert all(sample[c] for c in ALL_STREAMS[stream].column_names)
 
 
-@pytest.mark.parametrize("stream", list(STREAMS))
+@pytest.mark.parametrize("stream", list(ALL_STREAMS))
 def test_flat_row_round_trips(stream: str) -> None:
     assert from_model(stream, build(stream)) == SAMPLES[stream]
 
 
-@pytest.mark.parametrize("stream", list(STREAMS))
+@pytest.mark.parametrize("stream", list(ALL_STREAMS))
 def test_required_columns_alone_build_a_model(stream: str) -> None:
-    columns = STREAMS[stream].columns
+    columns = ALL_STREAMS[stream].columns
     minimal = {k: v if k in COMMON_COLUMNS else None for k, v in SAMPLES[stream].items()}
     minimal.update({c.name: SAMPLES[stream][c.name] for c in columns if c.required})
     assert from_model(stream, build(stream, minimal)) == minimal
@@ -240,7 +251,7 @@ def test_json_validates_against_the_openapi_component(stream: str) -> None:
 
 def test_streams_without_a_component_reach_json_nested_in_a_parent() -> None:
     children = {child for nested in NESTED_STREAMS.values() for child in nested}
-    assert set(STREAMS) - set(COMPONENT_STREAMS) == children
+    assert set(ALL_STREAMS) - set(COMPONENT_STREAMS) == children
 
 
 @pytest.mark.parametrize("stream", COMPONENT_STREAMS)
@@ -299,10 +310,10 @@ def test_gradebook_json_shapes() -> None:
         {"learningObjectiveId": "IL.MA.9.1", "score": 3.0, "textScore": "Proficient"}]}]
 
 
-@pytest.mark.parametrize("stream", list(STREAMS))
+@pytest.mark.parametrize("stream", list(ALL_STREAMS))
 def test_enum_columns_match_the_model_vocabulary(stream: str) -> None:
     model = STREAM_MODELS[stream]
-    for column in STREAMS[stream].columns:
+    for column in ALL_STREAMS[stream].columns:
         if column.kind == "enum":
             annotation = model.model_fields[column.name].annotation
             assert _literals(annotation) == column.values, f"{stream}.{column.name}"

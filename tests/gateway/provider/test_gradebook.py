@@ -1,204 +1,34 @@
 """The OneRoster 1.2 gradebook and resources services over HTTP, on both databases: every
 read path in the official shape, sharing on nested paths, and gradebook writes (PUT, DELETE,
-POST) with their codes, validation, idempotency, change versions and the access log."""
+POST) with their codes, validation, idempotency, change versions and the access log. The
+assessment paths have their own tests (``test_assessments``)."""
 
 from __future__ import annotations
 
 import asyncio
-import csv
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import pytest
-import sqlalchemy as sa
-from fastapi.testclient import TestClient
-
-from gateway.api import create_app
 from gateway.engine.run import RunOptions, sync
-from gateway.model.schema import STREAMS
-from gateway.provider.app import provider_router
-from gateway.provider.auth import TOKEN_PATH
 from gateway.provider.gradebook import GRADEBOOK
 from gateway.provider.resources import RESOURCES
 from gateway.provider.service import Service
 from gateway.provider.writes import WRITES, origin
-from gateway.sample import write_district
-from gateway.settings import Settings
-from gateway.store.clients import ProviderClients, Sharing
-from gateway.store.store import Store
-from gateway.store.tables import stream_tables, tenants
 from tests.gateway.model.test_oneroster import check
-from tests.helpers import SHARED, csv_connection
+from tests.gateway.provider.gradebook_tenant import (
+    GB,
+    RS,
+    Api,
+    Ids,
+    api,
+    district,
+    read_csv,
+    write_csv,
+)
+from tests.helpers import SHARED
 
-GB = GRADEBOOK.base
-RS = RESOURCES.base
-READ = ["roster.readonly", "gradebook.readonly", "resource.readonly"]
-WRITE = ["gradebook.createput", "gradebook.createpost", "gradebook.delete"]
-
-
-@dataclass
-class Ids:
-    """Records of the loaded district the tests use: a class with a gradebook at school A
-    and one at school B, their line items, results, students."""
-
-    school_a: str
-    school_b: str
-    class_a: str
-    class_b: str
-    course_a: str
-    line_a: str
-    line_b: str
-    result_a: str
-    result_b: str
-    student_a: str
-    student_b: str
-    category: str
-    session_a: str
-
-
-@dataclass
-class Api:
-    client: TestClient
-    store: Store
-    tenant_id: int
-    clients: ProviderClients
-    secrets: dict[str, tuple[str, str]]
-    ids: Ids
-    district: Path
-
-    def token(self, who: str) -> str:
-        client_id, secret = self.secrets[who]
-        answer = self.client.post(TOKEN_PATH, data={"grant_type": "client_credentials",
-                                                    "client_id": client_id,
-                                                    "client_secret": secret})
-        assert answer.status_code == 200, answer.text
-        return str(answer.json()["access_token"])
-
-    def call(self, who: str, method: str, path: str, body: Any = None, *,
-             raw: bytes | None = None, **params: Any) -> Any:
-        headers = {"Authorization": f"Bearer {self.token(who)}"}
-        if body is not None:
-            return self.client.request(method, path, json=body, headers=headers)
-        if raw is not None:
-            return self.client.request(method, path, content=raw, headers=headers)
-        return self.client.request(method, path, params=params, headers=headers)
-
-    def get(self, who: str, path: str, **params: Any) -> Any:
-        return self.call(who, "GET", path, **params)
-
-    def ids_of(self, who: str, path: str, **params: Any) -> set[str]:
-        answer = self.get(who, path, **{"limit": 1000, **params})
-        assert answer.status_code == 200, answer.text
-        [(_, records)] = answer.json().items()
-        return {r["sourcedId"] for r in records}
-
-    def version(self) -> int:
-        with self.store.engine.connect() as conn:
-            return int(conn.execute(sa.select(tenants.c.last_version).where(
-                tenants.c.id == self.tenant_id)).scalar_one())
-
-    def row(self, stream: str, sid: str) -> dict[str, Any]:
-        t = stream_tables[stream]
-        with self.store.engine.connect() as conn:
-            found = conn.execute(t.select().where(t.c.tenant_id == self.tenant_id,
-                                                  t.c.sourced_id == sid)).first()
-        assert found is not None, sid
-        return dict(found._mapping)
-
-
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _write(out: Path, stream: str, rows: list[dict[str, str]]) -> None:
-    header = ["sourcedId", "status", "dateLastModified", *STREAMS[stream].column_names]
-    with (out / f"{stream}.csv").open("w", newline="") as f:
-        writer = csv.DictWriter(f, header, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-@pytest.fixture(scope="module")
-def district(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ids]:
-    """The sample district with its gradebook, plus resources, score scales and the nested
-    gradebook streams (which the generator does not write)."""
-    out = tmp_path_factory.mktemp("district")
-    write_district(out, 400, gradebook=True)
-    classes = {c["sourcedId"]: c for c in _read(out / "classes.csv")}
-    lines = _read(out / "lineItems.csv")
-    results = _read(out / "results.csv")
-    line_a = lines[0]
-    class_a = classes[line_a["classSourcedId"]]
-    line_b = next(li for li in lines
-                  if classes[li["classSourcedId"]]["schoolSourcedId"] != class_a[
-                      "schoolSourcedId"] and any(r["lineItemSourcedId"] == li["sourcedId"]
-                                                 for r in results))
-    class_b = classes[line_b["classSourcedId"]]
-    result_a = next(r for r in results if r["lineItemSourcedId"] == line_a["sourcedId"])
-    result_b = next(r for r in results if r["lineItemSourcedId"] == line_b["sourcedId"])
-    ids = Ids(class_a["schoolSourcedId"], class_b["schoolSourcedId"], class_a["sourcedId"],
-              class_b["sourcedId"], class_a["courseSourcedId"], line_a["sourcedId"],
-              line_b["sourcedId"], result_a["sourcedId"], result_b["sourcedId"],
-              result_a["studentSourcedId"], result_b["studentSourcedId"],
-              line_a["categorySourcedId"], line_a["academicSessionSourcedId"])
-    _write(out, "resources", [
-        {"sourcedId": f"rsc-{n}", "vendorResourceId": f"V-{n}", "title": f"Resource {n}",
-         "roles": "student,teacher", "importance": "primary"} for n in range(1, 5)])
-    _write(out, "classResources", [
-        {"sourcedId": "cr-1", "classSourcedId": ids.class_a, "resourceSourcedId": "rsc-1"},
-        {"sourcedId": "cr-2", "classSourcedId": ids.class_b, "resourceSourcedId": "rsc-2"}])
-    _write(out, "courseResources", [
-        {"sourcedId": "cor-1", "courseSourcedId": ids.course_a, "resourceSourcedId": "rsc-3"}])
-    _write(out, "userResources", [
-        {"sourcedId": "ur-1", "userSourcedId": ids.student_b, "resourceSourcedId": "rsc-4"}])
-    _write(out, "scoreScales", [
-        {"sourcedId": f"ss-{x}", "title": f"Letters {x}", "type": "letter",
-         "orgSourcedId": school, "classSourcedId": cls,
-         "scoreScaleValue": "{A:90},{B:80},{C:70}"}
-        for x, school, cls in (("a", ids.school_a, ids.class_a),
-                               ("b", ids.school_b, ids.class_b))])
-    _write(out, "lineItemScoreScales", [{"sourcedId": "lss-1", "lineItemSourcedId": ids.line_a,
-                                         "scoreScaleSourcedId": "ss-a"}])
-    _write(out, "lineItemLearningObjectiveIds", [
-        {"sourcedId": f"llo-{n}", "lineItemSourcedId": ids.line_a, "source": "case",
-         "learningObjectiveId": f"LO-{n}"} for n in (1, 2)])
-    _write(out, "resultScoreScales", [{"sourcedId": "rss-1", "resultSourcedId": ids.result_a,
-                                       "scoreScaleSourcedId": "ss-a"}])
-    _write(out, "resultLearningObjectiveIds", [
-        {"sourcedId": "rlo-1", "resultSourcedId": ids.result_a, "source": "case",
-         "learningObjectiveId": "LO-1", "score": "3"}])
-    manifest = out / "manifest.csv"
-    text = manifest.read_text()
-    for stream in ("resources", "classResources", "courseResources", "userResources",
-                   "scoreScales", "lineItemScoreScales", "lineItemLearningObjectiveIds",
-                   "resultScoreScales", "resultLearningObjectiveIds"):
-        text = text.replace(f"file.{stream},absent", f"file.{stream},bulk")
-    manifest.write_text(text)
-    return out, ids
-
-
-@pytest.fixture
-def api(store: Store, district: tuple[Path, Ids]) -> Iterator[Api]:
-    path, ids = district
-    csv_connection(store, path)
-    report = asyncio.run(sync(store, store.connection("district/sis"), RunOptions()))
-    assert report.status == "succeeded", report.message
-    tenant = store.tenant("district").id
-    clients = ProviderClients(store.engine, store.secrets)
-    secrets = {}
-    for who, scopes, sharing in (
-            ("all", READ + WRITE, Sharing()),
-            ("school", READ + WRITE, Sharing(schools=frozenset({ids.school_a}))),
-            ("reader", READ, Sharing())):
-        _, client_id, secret = clients.create(tenant, who, scopes, sharing)
-        secrets[who] = (client_id, secret)
-    app = create_app(store, Settings(), extra_routers=[provider_router(store, max_limit=1000)])
-    with TestClient(app) as client:
-        yield Api(client, store, tenant, clients, secrets, ids, path)
+__all__ = ["Ids", "api", "district"]  # the fixtures (and Ids), for pytest and other tests
 
 
 # reads ------------------------------------------------------------------------------------
@@ -216,7 +46,8 @@ def _fill(path: str, ids: Ids, single: str) -> str:
 def test_every_read_path_answers_in_the_official_shape(api: Api) -> None:
     ids = api.ids
     single = {"categories": ids.category, "lineItems": ids.line_a, "results": ids.result_a,
-              "scoreScales": "ss-a", "resources": "rsc-1"}
+              "scoreScales": "ss-a", "resources": "rsc-1", "assessmentLineItems": "ali-a",
+              "assessmentResults": "ar-a"}
     served = 0
     for service in (GRADEBOOK, RESOURCES):
         doc = service.spec()
@@ -230,14 +61,11 @@ def test_every_read_path_answers_in_the_official_shape(api: Api) -> None:
             body = answer.json()[endpoint.wrapper]
             assert body, f"{endpoint.path} served nothing to check"
             served += 1
-    assert served == 15 + 5
-    # Every GET of both files is served, but the assessment profile (no such streams).
+    assert served == 19 + 5
+    # Every GET of both files is served.
     for service in (GRADEBOOK, RESOURCES):
         gets = {p for p, ops in service.spec()["paths"].items() if "get" in ops}
-        assert gets - {e.path for e in service.endpoints} == (
-            {"/assessmentLineItems", "/assessmentLineItems/{sourcedId}",
-             "/assessmentResults", "/assessmentResults/{sourcedId}"}
-            if service is GRADEBOOK else set())
+        assert gets == {e.path for e in service.endpoints}
 
 
 def test_nested_score_scale_and_objectives_and_hrefs(api: Api) -> None:
@@ -550,9 +378,9 @@ def test_a_sis_resync_keeps_vendor_results(api: Api, tmp_path: Path) -> None:
     copy.mkdir()
     for f in api.district.iterdir():
         (copy / f.name).write_bytes(f.read_bytes())
-    rows = _read(copy / "results.csv")
+    rows = read_csv(copy / "results.csv")
     dropped = rows.pop()["sourcedId"]
-    _write(copy, "results", rows)
+    write_csv(copy, "results", rows)
     connection = api.store.connection("district/sis")
     api.store.update_connection(connection, config={"path": str(copy)})
     report = asyncio.run(sync(api.store, api.store.connection("district/sis"), RunOptions()))
@@ -569,4 +397,4 @@ def test_services_are_registered() -> None:
     assert all(isinstance(s, Service) for s in SERVICES)
     assert {(w.method, w.path) for w in WRITES} == {
         (m.upper(), p) for p, ops in GRADEBOOK.spec()["paths"].items() for m in ops
-        if m != "get" and not p.startswith("/assessment")}
+        if m != "get"}

@@ -23,6 +23,13 @@ def test_migrations_reach_head_and_match_the_tables(store: Store) -> None:
     for table in metadata.sorted_tables:
         live = {c["name"] for c in inspector.get_columns(table.name)}
         assert live == {c.name for c in table.columns}, table.name
+        # Indexes too: the provider's lookups depend on them (constraints' own indexes,
+        # which PostgreSQL also lists, are the constraints' business).
+        indexes = {(i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                   for i in inspector.get_indexes(table.name)
+                   if "duplicates_constraint" not in i}
+        assert indexes == {(i.name, tuple(c.name for c in i.columns), bool(i.unique))
+                           for i in table.indexes}, table.name
     store.migrate()  # idempotent
 
 
