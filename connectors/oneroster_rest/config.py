@@ -63,6 +63,14 @@ class OneRosterRestConfig(ConnectorConfig):
         head, sep, _ = value.partition("/ims/oneroster")
         return (head if sep else value).rstrip("/")
 
+    @field_validator("streams", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        """``--set streams=orgs,users`` on the command line arrives as one string."""
+        if isinstance(value, str):
+            return tuple(s.strip() for s in value.split(",") if s.strip())
+        return value
+
     @field_validator("streams")
     @classmethod
     def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:

@@ -125,3 +125,26 @@ def assert_same_active_users(live: LiveProvider, store: Store) -> bool:
     added = want - got
     assert not added, f"{len(added)} users missing from the consumer"
     return True
+
+
+def test_check_signs_in_and_names_a_wrong_secret(live: LiveProvider, sqlite_store: Store,
+                                                  ) -> None:
+    from connectors.oneroster_rest import OneRosterRestConnector
+
+    good = OneRosterRestConnector.from_mapping({
+        "base_url": live.url + "/ims/oneroster/rostering/v1p2", "client_id": live.client_id,
+        "client_secret": live.secret})
+    result = asyncio.run(good.check())
+    assert result.ok, result.message
+    assert "orgs" in result.message
+    bad = OneRosterRestConnector.from_mapping({
+        "base_url": live.url, "client_id": live.client_id, "client_secret": "not-it"})
+    result = asyncio.run(bad.check())
+    assert not result.ok
+    assert "client id, secret" in result.message and "not-it" not in result.message
+    # And a run with it fails with that message, recorded, nothing written.
+    sqlite_store.add_connection("dest", "sis", "oneroster-rest", {
+        "base_url": live.url, "client_id": live.client_id}, {"client_secret": "not-it"})
+    report = pull(sqlite_store)
+    assert report.status == "failed" and "client id, secret" in (report.message or "")
+    assert "not-it" not in (report.message or "")
