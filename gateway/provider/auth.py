@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import jwt
+from starlette.requests import Request
 
 from gateway.provider.errors import ProviderError
 from gateway.secrets import SecretBox
 from gateway.store.clients import ProviderClientRecord, ProviderClients, expand_scopes
 
-__all__ = ["TOKEN_PATH", "Caller", "ProviderTokens"]
+__all__ = ["TOKEN_PATH", "Authenticator", "Caller", "ProviderTokens"]
 
 TOKEN_PATH = "/ims/oneroster/oauth2/token"  # noqa: S105 (a path, not a password)
 ISSUER = "harbormaster"
@@ -34,6 +36,15 @@ class Caller:
 
     client: ProviderClientRecord
     scopes: frozenset[str]
+
+
+class Authenticator(Protocol):
+    """Who is calling: how a provider route turns a request into a :class:`Caller`."""
+
+    async def authenticate(self, request: Request) -> Caller:
+        """The caller behind ``request``; a 401 :class:`ProviderError` when there is none
+        (no credentials, bad or expired ones, a revoked client)."""
+        ...
 
 
 class ProviderTokens:
@@ -58,6 +69,10 @@ class ProviderTokens:
         claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": client.client_id, "scope": scope,
                   "iat": now, "exp": now + LIFETIME}
         return jwt.encode(claims, self._key, algorithm="HS256"), scope
+
+    async def authenticate(self, request: Request) -> Caller:
+        """:meth:`caller` of the request's ``Authorization`` header (an :class:`Authenticator`)."""
+        return self.caller(request.headers.get("authorization"))
 
     def caller(self, authorization: str | None) -> Caller:
         """The active client behind ``Authorization: Bearer <token>``, or 401."""
