@@ -352,6 +352,18 @@ def bench_provider(
                        workdir=workdir)
 
 
+@bench_app.command("rest")
+def bench_rest(
+    students: Annotated[int, typer.Option(help="District size in students.")] = 20_000,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder.")] = Path(".bench"),
+) -> None:
+    """Serve a district from our OneRoster provider and time the REST connector pulling it
+    (full, incremental with no change, incremental after a 1 % delta)."""
+    from gateway.bench.rest import run_rest_bench
+
+    run_rest_bench(console, students=students, workdir=workdir)
+
+
 @bench_app.command("suite")
 def bench_suite(
     students: Annotated[str, typer.Option(
