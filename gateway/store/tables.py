@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from gateway.model.schema import ALL_STREAMS, Stream
 
-__all__ = ["api_keys", "connections", "leases", "metadata", "provider_access_log",
-           "provider_clients", "record_select", "run_problems", "runs", "schedules",
-           "stream_tables", "tenants"]
+__all__ = ["api_keys", "connections", "leases", "metadata", "oauth1_nonces",
+           "provider_access_log", "provider_clients", "record_select", "run_problems", "runs",
+           "schedules", "stream_tables", "tenants"]
 
 metadata = sa.MetaData(
     naming_convention={
@@ -168,6 +168,16 @@ provider_access_log = sa.Table(
     sa.Column("status", sa.Integer, nullable=False),
     sa.Column("records", sa.Integer, nullable=False),
     sa.Index("ix_provider_access_log_client", "client_id", "id"),
+)
+
+oauth1_nonces = sa.Table(
+    "oauth1_nonces", metadata,
+    # OAuth 1.0a nonces of accepted OneRoster 1.1 requests (RFC 5849 section 3.3), kept
+    # while their timestamp is acceptable so that a replay is refused by every process.
+    sa.Column("consumer_key", sa.String(40), primary_key=True),
+    sa.Column("nonce", sa.String(255), primary_key=True),
+    sa.Column("timestamp", sa.BigInteger, primary_key=True),
+    sa.Index("ix_oauth1_nonces_timestamp", "timestamp"),
 )
 
 

@@ -1,9 +1,11 @@
-"""OAuth 1.0a verification, checked against an independent signer (oauthlib) and RFC 5849."""
+"""OAuth 1.0a verification, checked against an independent signer (oauthlib) and RFC 5849,
+and the database nonce store the 1.1 provider keeps accepted nonces in."""
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -28,6 +30,8 @@ from gateway.provider.oauth1 import (
     signature_base_string,
     verify,
 )
+from gateway.store.nonces import Nonces, NonceStoreBusy
+from gateway.store.store import Store
 
 NOW = 1_700_000_000
 KEY = "vendor-key-1"
@@ -482,3 +486,43 @@ def test_memory_nonce_store_is_thread_safe() -> None:
 def test_memory_nonce_store_window_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         MemoryNonceStore(window=0)
+
+
+# The database nonce store (what the 1.1 provider uses), on SQLite and PostgreSQL --------------
+
+def test_database_nonces_are_used_once_by_any_process(store: Store) -> None:
+    now = int(time.time())
+    first, second = Nonces(store.engine), Nonces(store.engine)  # two API processes
+    assert first.use(KEY, "n-1", now)
+    assert not second.use(KEY, "n-1", now)
+    assert not first.use(KEY, "n-1", now)
+    assert second.use(KEY, "n-1", now + 1)
+    assert first.use("another-key", "n-1", now)
+    assert len(first) == 3
+
+
+def test_database_nonces_are_kept_for_the_window_then_swept(store: Store) -> None:
+    nonces = Nonces(store.engine, window=900)
+    now = int(time.time())
+    assert not nonces.use(KEY, "ancient", now - 901)  # older than kept: cannot tell, refused
+    assert nonces.use(KEY, "recent", now - 100)
+    assert nonces.sweep(now) == 0
+    assert nonces.sweep(now + 801) == 1 and len(nonces) == 0
+
+
+def test_verify_refuses_a_replay_through_the_database(store: Store) -> None:
+    now = int(time.time())
+    uri, headers, _ = signed("GET", USERS + "?limit=5", timestamp=now, nonce="db-nonce",
+                             signature_method=SIGNATURE_HMAC_SHA256)
+    assert verify("GET", uri, headers, None, lookup, Nonces(store.engine)) == KEY
+    with pytest.raises(OAuth1Error, match="oauth_nonce was already used"):
+        verify("GET", uri, headers, None, lookup, Nonces(store.engine))
+
+
+def test_database_nonces_do_not_wait_long_behind_a_sync(sqlite_store: Store) -> None:
+    nonces = Nonces(sqlite_store.engine, wait_ms=50)
+    with sqlite_store.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+        conn.begin()  # a sync's write transaction holds SQLite's only write lock
+        with pytest.raises(NonceStoreBusy, match="busy"):
+            nonces.use(KEY, "n", int(time.time()))
+    assert nonces.use(KEY, "n", int(time.time()))
