@@ -3,6 +3,15 @@
 A page is a count and a keyset-friendly ordered slice of one stream's table, constrained by
 the path (``/schools/{id}/classes``), the client's sharing rule and the consumer's filter.
 Users carry their active roles and profiles, fetched for the whole page at once.
+
+The count decides how the slice is cut. When many records match, the page comes from a walk
+of the table in page order (the key index), stopping at the page's last row. When few match
+(at most :data:`SORTED_PAGE_ROWS`) and an index finds them, walking the whole tenant to meet
+them costs far more than sorting them: the page's keys are then read from that index and
+sorted, and only the page's rows fetched. SQLite's planner cannot tell the two cases apart
+itself (it keeps no histograms) and walks even for the 1 % of users a delta consumer asks
+for with ``dateLastModified>'…'``. A filter no index serves keeps the walk, which at least
+stops at the page's last match where sorting would read every row of the tenant.
 """
 
 from __future__ import annotations
@@ -14,6 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList
+from sqlalchemy.sql.functions import FunctionElement
 
 from gateway.model._refs import REF_TYPES, href
 from gateway.model.oneroster import NESTED_STREAMS, fast_json, to_model
@@ -22,9 +36,12 @@ from gateway.provider.coursework import visible_coursework
 from gateway.provider.sharing import Grant, visible
 from gateway.store.tables import record_select, stream_tables, tenants
 
-__all__ = ["COUNT_CACHE_SIZE", "Page", "Reader", "to_json"]
+__all__ = ["COUNT_CACHE_SIZE", "SORTED_PAGE_ROWS", "Page", "Reader", "to_json"]
 
 COUNT_CACHE_SIZE = 4096
+SORTED_PAGE_ROWS = 10_000
+"""Up to this many matching records found by an index, a page is cut from their keys, sorted
+(see the module docstring); 10,000 keys from an index take SQLite 2 to 6 ms on this VM."""
 _COUNTS: OrderedDict[tuple[Any, ...], int] = OrderedDict()
 _COUNTS_LOCK = threading.Lock()
 
@@ -72,11 +89,22 @@ class Reader:
         t = stream_tables[stream]
         conditions = [*self.scope(stream, t), *where]
         count = sa.select(sa.func.count()).select_from(t).where(*conditions)
-        rows_q = (record_select(stream).where(*conditions).order_by(*order)
-                  .limit(limit).offset(offset))
         with self.engine.connect() as conn:
             total = self._count(conn, count)
-            rows = [dict(r._mapping) for r in conn.execute(rows_q)] if total > offset else []
+            if total <= offset:
+                return Page([], total)
+            if total <= SORTED_PAGE_ROWS and _index_served(t, conditions):
+                # The page's keys from the matching keys, sorted (not from a walk of the
+                # whole tenant in key order), then just its rows by key. Uncorrelated: the
+                # subquery reads the stream's table on its own.
+                keys = (sa.select(t.c.sourced_id).where(*conditions)
+                        .order_by(*(_sorted_not_walked(term) for term in order))
+                        .limit(limit).offset(offset).correlate(None))
+                rows_q = record_select(stream).where(t.c.tenant_id == self.tenant_id,
+                                                     t.c.sourced_id.in_(keys))
+            else:
+                rows_q = record_select(stream).where(*conditions).limit(limit).offset(offset)
+            rows = [dict(r._mapping) for r in conn.execute(rows_q.order_by(*order))]
         return Page(rows, total)
 
     def _count(self, conn: sa.Connection, count: sa.Select[Any]) -> int:
@@ -135,6 +163,58 @@ class Reader:
                 live = [c for c in children if c["status"] == "active"]
                 out.setdefault(parent, {})[child] = live or children
         return out
+
+
+_INDEXABLE = frozenset({operators.eq, operators.lt, operators.le, operators.gt, operators.ge,
+                        operators.in_op})
+
+
+def _index_served(table: sa.Table, conditions: Sequence[Condition]) -> bool:
+    """Whether some AND-ed term of ``conditions`` compares a column that one of ``table``'s
+    indexes holds right after the tenant (``dateLastModified>'…'``, ``familyName='…'``,
+    ``sourced_id IN (…)`` as role paths and sharing rules drive pages): that index then
+    finds the matching keys without reading the tenant's other rows."""
+    indexed = {cols[1] for cols in ([c.name for c in ix.columns] for ix in table.indexes)
+               if len(cols) > 1 and cols[0] == "tenant_id"}
+
+    def terms(condition: sa.ColumnElement[Any]) -> list[sa.ColumnElement[Any]]:
+        if isinstance(condition, BooleanClauseList) and condition.operator is operators.and_:
+            return [t for c in condition.clauses for t in terms(c)]
+        return [condition]
+
+    return any(isinstance(term, BinaryExpression) and term.operator in _INDEXABLE
+               and isinstance(term.left, sa.Column) and term.left.table is table
+               and term.left.name in indexed
+               for condition in conditions for term in terms(condition))
+
+
+class _NotWalked(FunctionElement[Any]):
+    """A sort key no index may deliver in order: ``+column`` on SQLite (the unary plus
+    leaves the value and its collation alone but keeps SQLite's planner from walking an
+    index for the ORDER BY), the column itself elsewhere."""
+
+    name = "not_walked"
+    inherit_cache = True
+
+
+@compiles(_NotWalked)
+def _not_walked(element: _NotWalked, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_NotWalked, "sqlite")
+def _not_walked_sqlite(element: _NotWalked, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+def _sorted_not_walked(term: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """An ORDER BY term with each of its columns wrapped in :class:`_NotWalked`."""
+
+    def wrap(element: Any, **kw: Any) -> Any:
+        return _NotWalked(element) if isinstance(element, sa.Column) else None
+
+    out: sa.ColumnElement[Any] = visitors.replacement_traverse(term, {}, wrap)
+    return out
 
 
 def to_json(stream: str, row: Mapping[str, Any], base_url: str,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import csv
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +18,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
+from gateway.clock import utcnow
 from gateway.engine.run import RunOptions, sync
+from gateway.provider import reader
 from gateway.provider.app import provider_router
 from gateway.provider.auth import TOKEN_PATH
 from gateway.provider.rostering import BASE, ENDPOINTS, SPEC_FILE, spec
-from gateway.sample import write_district
+from gateway.sample import write_delta, write_district
 from gateway.settings import Settings
 from gateway.store.clients import ProviderClients, Sharing
 from gateway.store.store import Store
@@ -199,6 +203,68 @@ def test_query_parameters_and_paging_headers(provider: Provider) -> None:
     clipped = provider.get("all", "/users", limit=100000)
     assert len(clipped.json()["users"]) == min(500, total)
     assert provider.get("all", "/users", limit=0).status_code == 400
+
+
+def _records(p: Provider, path: str, limit: int = 100, **params: Any) -> list[Any]:
+    """Every page of ``path`` in order, ``limit`` at a time, checked against X-Total-Count."""
+    out: list[Any] = []
+    total = None
+    while total is None or len(out) < total:
+        answer = p.get("all", path, limit=limit, offset=len(out), **params)
+        assert answer.status_code == 200, answer.text
+        total = int(answer.headers["X-Total-Count"])
+        [(_, records)] = answer.json().items()
+        assert records or len(out) == total
+        out += records
+    return out
+
+
+def _page_through(p: Provider, path: str, limit: int = 100, **params: Any) -> list[str]:
+    return [r["sourcedId"] for r in _records(p, path, limit, **params)]
+
+
+@pytest.mark.parametrize("sorted_pages", [True, False], ids=["keys-sorted", "walked"])
+def test_delta_and_name_filters_page_through_exactly_their_users(
+        provider: Provider, tmp_path: Path, district: Path, monkeypatch: pytest.MonkeyPatch,
+        sorted_pages: bool) -> None:
+    """A delta consumer's ``dateLastModified>'…'`` gets exactly the users the next sync
+    changed, added or removed, and ``familyName='…'`` exactly that family, page by page,
+    whichever way the reader cuts the pages (see ``reader.SORTED_PAGE_ROWS``)."""
+    monkeypatch.setattr(reader, "SORTED_PAGE_ROWS", 10_000 if sorted_pages else 0)
+    since = utcnow()
+    time.sleep(0.002)  # the delta's stamp is later than the consumer's last sync
+    delta = tmp_path / "delta"
+    write_delta(district, delta, share=0.05, mode="delta")
+    with (delta / "users.csv").open(newline="", encoding="utf-8") as f:
+        changed = {row["sourcedId"] for row in csv.DictReader(f)}
+    csv_connection(provider.store, delta, name="delta")
+    report = asyncio.run(sync(provider.store, provider.store.connection("district/delta"),
+                              RunOptions()))
+    assert report.status == "succeeded", report.message
+    users = _records(provider, "/users")
+    everyone = [u["sourcedId"] for u in users]  # in the database's order of sourcedIds
+    assert 20 < len(changed) < len(users) // 5
+
+    assert _page_through(provider, "/users", 7, filter=f"dateLastModified>'{since}'") == [
+        u for u in everyone if u in changed]
+    # Another order: the database's own, as the unfiltered listing walks it.
+    by_name = _page_through(provider, "/users", sort="familyName", orderBy="desc")
+    assert _page_through(provider, "/users", 6, filter=f"dateLastModified>='{since}'",
+                         sort="familyName", orderBy="desc") == [
+        u for u in by_name if u in changed]
+    assert not _page_through(provider, "/users", 7, filter="dateLastModified>'2999-01-01'")
+    assert _page_through(provider, "/users", filter="dateLastModified>'2000-01-01'"
+                         ) == everyone
+
+    names = sorted({u["familyName"] for u in users},
+                   key=lambda n: (-sum(u["familyName"] == n for u in users), n))
+    for name in names[:3]:
+        family = [u["sourcedId"] for u in users if u["familyName"] == name]
+        assert len(family) > 1
+        assert _page_through(provider, "/users", 2, filter=f"familyName='{name}'") == family
+    assert _page_through(provider, "/users", 3, filter=(
+        f"familyName='{names[0]}' AND dateLastModified>'{since}'")) == [
+        u["sourcedId"] for u in users if u["familyName"] == names[0] and u["sourcedId"] in changed]
 
 
 def test_single_records_and_unknown_objects(provider: Provider) -> None:
