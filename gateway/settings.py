@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     """How queued runs reach workers: ``local`` (the in-process worker of ``harbor serve``
     and ``harbor worker`` poll the store; SQLite or PostgreSQL) or ``procrastinate``
     (PostgreSQL job queue shared by any number of ``harbor worker`` processes)."""
+    public_url: str | None = None
+    """The address vendors reach the gateway at (``https://harbor.district.example``, with
+    the path prefix if a reverse proxy adds one), when the proxy changes the scheme, host or
+    path: OneRoster 1.1 OAuth 1.0a signatures cover the URL as the vendor sent it."""
     log_json: bool = False
     """One JSON object per log line (for log shippers) instead of plain text."""
     log_level: str = "INFO"

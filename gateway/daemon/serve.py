@@ -92,7 +92,8 @@ class Daemon:
 
         app = create_app(self.store, self.settings, dispatcher=self.dispatcher,
                          on_schedule_change=self.scheduler.reload if self.scheduler else None,
-                         extra_routers=[health_router, provider_router(self.store)])
+                         extra_routers=[health_router, provider_router(
+                             self.store, public_base_url=self.settings.public_url)])
         app.state.daemon = self
         return app
 

@@ -1,11 +1,12 @@
 """The OneRoster provider API: the district's canonical store, served to vendor clients.
 
 Every path of the official 1.2 OpenAPI files is served (see :mod:`.rostering`,
-:mod:`.gradebook`, :mod:`.resources`), with
+:mod:`.gradebook`, :mod:`.resources`), and every OneRoster 1.1 path (:mod:`.v1p1`), with
 the standard's query parameters (``limit``/``offset``, ``sort``/``orderBy``, ``filter``,
 ``fields``), ``X-Total-Count`` and ``Link`` headers, and ``imsx_StatusInfo`` errors. Each
-request is authorised by an OAuth 2 bearer token carrying the operation's scope, confined
-to the client's tenant and sharing rule, and written to the access log.
+request is authorised by an OAuth 2 bearer token carrying the operation's scope (on the 1.1
+paths, or by an OAuth 1.0a signature), confined to the client's tenant and sharing rule,
+and written to the access log.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from gateway.provider.reads import read_handler
 from gateway.provider.resources import RESOURCES
 from gateway.provider.rostering import ROSTERING
 from gateway.provider.service import Service
+from gateway.provider.v1p1 import V1p1Auth, add_v1p1_routes
 from gateway.provider.writes import add_write_routes
 from gateway.store.clients import ProviderClients
+from gateway.store.nonces import Nonces
 from gateway.store.store import Store
 
 __all__ = ["MAX_LIMIT", "provider_router"]
@@ -38,7 +41,11 @@ SERVICES: tuple[Service, ...] = (ROSTERING, GRADEBOOK, RESOURCES)
 
 
 def provider_router(store: Store, *, max_limit: int = MAX_LIMIT,
-                    services: tuple[Service, ...] = SERVICES) -> APIRouter:
+                    services: tuple[Service, ...] = SERVICES, v1p1: bool = True,
+                    public_base_url: str | None = None) -> APIRouter:
+    """The provider's routes: the 1.2 ``services``, and OneRoster 1.1 unless ``v1p1`` is
+    false. ``public_base_url`` is the scheme, host and path prefix vendors reach the
+    gateway at, when a reverse proxy changes them (OAuth 1.0a signs the URL as sent)."""
     clients = ProviderClients(store.engine, store.secrets)
     tokens = ProviderTokens(store.secrets, clients)
     access = AccessLog(clients)
@@ -79,6 +86,9 @@ def provider_router(store: Store, *, max_limit: int = MAX_LIMIT,
                                  response_class=JSONResponse)
     if GRADEBOOK in services:  # PUT, DELETE and POST of the gradebook (see .writes)
         add_write_routes(router, store, access, tokens)
+    if v1p1:
+        auth = V1p1Auth(tokens, clients, Nonces(store.engine), public_base_url=public_base_url)
+        add_v1p1_routes(router, store, access, auth, max_limit)
     return router
 
 
