@@ -21,8 +21,11 @@ from gateway.store.clients import ProviderClients, Sharing
 from gateway.store.store import Store
 from tests.helpers import csv_connection
 
+V1P1 = "https://purl.imsglobal.org/spec/or/v1p1/scope/"
 SCOPES = ["roster.readonly", "roster-core.readonly", "roster-demographics.readonly",
-          "gradebook.readonly"]
+          "gradebook.readonly",
+          *(V1P1 + s for s in ("roster.readonly", "roster-core.readonly",
+                               "roster-demographics.readonly", "gradebook.readonly"))]
 
 
 @dataclass
