@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.errors import Problem
+from gateway.model._values import format_float
 from gateway.model.oneroster import json_field
 from gateway.model.schema import STREAMS, Column
 
@@ -59,8 +60,10 @@ def _text(value: Any, column: str) -> str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return format_float(value)  # 85.0 -> "85", as a CSV export writes it
+    if isinstance(value, int):
+        return str(value)
     raise ShapeError(column, f"expected a text value, got {type(value).__name__}")
 
 

@@ -54,7 +54,11 @@ def pull(store: Store, name: str = "dest/sis", **options: Any) -> RunReport:
 
 
 def rows(store: Store, tenant_id: int, stream: str) -> dict[str, tuple[Any, ...]]:
-    """sourcedId -> (status, dateLastModified, the stream's columns..., metadata)."""
+    """sourcedId -> (status, dateLastModified, the stream's columns..., metadata); numbers
+    as floats (JSON carries 100.0 for a CSV's "100.0" or "100", the value is what counts)."""
+    from gateway.model.schema import STREAMS
+
+    floats = {2 + i for i, c in enumerate(STREAMS[stream].columns) if c.kind == "float"}
     t = stream_tables[stream]
     names = [c.name for c in t.columns]
     keep = [i for i, n in enumerate(names)
@@ -62,7 +66,9 @@ def rows(store: Store, tenant_id: int, stream: str) -> dict[str, tuple[Any, ...]
             and i != 3]
     with store.engine.connect() as conn:
         found = conn.execute(sa.select(t).where(t.c.tenant_id == tenant_id)).all()
-    return {r[1]: tuple(r[i] for i in keep if i != 1) for r in found}
+    out = {r[1]: tuple(r[i] for i in keep if i != 1) for r in found}
+    return {k: tuple(float(x) if n in floats and x is not None else x
+                     for n, x in enumerate(v)) for k, v in out.items()}
 
 
 def roles(store: Store, tenant_id: int) -> set[tuple[Any, ...]]:
@@ -150,3 +156,21 @@ def test_check_signs_in_and_names_a_wrong_secret(live: LiveProvider, sqlite_stor
     report = pull(sqlite_store)
     assert report.status == "failed" and "client id, secret" in (report.message or "")
     assert "not-it" not in (report.message or "")
+
+
+def test_gradebook_streams_come_over_too(store: Store, tmp_path: Path) -> None:
+    out = tmp_path / "gradebook-district"
+    write_district(out, 60, gradebook=True)
+    source = Store.open(f"sqlite:///{tmp_path / 'gb.db'}", SecretBox(Fernet.generate_key()))
+    try:
+        tenant_id, client_id, secret = load_source(source, out)
+        with serve(source) as url:
+            live = LiveProvider(url, source, tenant_id, client_id, secret)
+            rest_connection(store, live, streams=",".join(
+                (*ROSTER, "categories", "lineItems", "results")))
+            report = pull(store)
+        assert report.status == "succeeded", (report.message, report.problems[:3])
+        assert counts(report)["results"]["added"] > 0
+        assert_same(source, tenant_id, store, (*ROSTER, "categories", "lineItems", "results"))
+    finally:
+        source.close()
