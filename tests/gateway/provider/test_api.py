@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import csv
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -229,8 +230,8 @@ def test_delta_and_name_filters_page_through_exactly_their_users(
         sorted_pages: bool) -> None:
     """A delta consumer's ``dateLastModified>'…'`` gets exactly the users the next sync
     changed, added or removed, and ``familyName='…'`` exactly that family, page by page,
-    whichever way the reader cuts the pages (see ``reader.SORTED_PAGE_ROWS``)."""
-    monkeypatch.setattr(reader, "SORTED_PAGE_ROWS", 10_000 if sorted_pages else 0)
+    whichever way the reader cuts the pages (see ``reader.SORTED_KEYS_FACTOR``)."""
+    monkeypatch.setattr(reader, "SORTED_KEYS_FACTOR", math.inf if sorted_pages else 0)
     since = utcnow()
     time.sleep(0.002)  # the delta's stamp is later than the consumer's last sync
     delta = tmp_path / "delta"

@@ -3,6 +3,7 @@ migrated) and PostgreSQL (migrated)."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -391,17 +392,20 @@ PAGED: list[tuple[str | None, str | None, str | None]] = [
     ("familyName='Zed' OR dateLastModified<'2026-01-01'", None, None),
     ("roles.org.sourcedId='o2'", "dateLastModified", "desc"),
     ("givenName~'e'", None, None),  # no index: the walk either way
+    ("sourcedId>'u1'", None, None),  # the key index walks in page order already
+    ("sourcedId>'u1'", "familyName", None),
     (None, "givenName", None),
 ]
 
 
-@pytest.mark.parametrize("sorted_rows", [reader.SORTED_PAGE_ROWS, 0],
-                         ids=["keys-sorted", "walked"])
+@pytest.mark.parametrize("factor", [math.inf, reader.SORTED_KEYS_FACTOR, 0],
+                         ids=["keys-sorted", "chosen", "walked"])
 def test_reader_pages_hold_exactly_the_matching_records_in_order(
-        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, sorted_rows: int) -> None:
-    """Reader.page cuts few matching records from their keys, sorted, and many from a walk in
-    page order: both give exactly the records and order of the plain query, page after page."""
-    monkeypatch.setattr(reader, "SORTED_PAGE_ROWS", sorted_rows)
+        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, factor: float) -> None:
+    """Reader.page cuts sparse matches an index finds from their keys, sorted, and others
+    from a walk in page order: both give exactly the records and order of the plain query,
+    page after page."""
+    monkeypatch.setattr(reader, "SORTED_KEYS_FACTOR", factor)
     monkeypatch.setattr(reader, "_COUNTS", OrderedDict())
     with engine.begin() as conn:
         conn.execute(tenants.insert().values(id=T1, slug="t1", name="T1",
@@ -438,6 +442,17 @@ def test_sqlite_reads_a_delta_page_from_the_date_index(created_engine: sa.Engine
             conn.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES ('or_users', ?, ?)",
                                  (index, stat))
     created_engine.dispose()  # new connections read the statistics
+    plan = _page_plan(created_engine, "dateLastModified>'2026-01-01'")
+    assert "COVERING INDEX ix_or_users_date_last_modified" in plan, plan
+    assert "ux_or_users_key (tenant_id=?)" not in plan, plan
+    # Keyset paging (sourcedId>'…') walks the key index, in page order already: no sort.
+    plan = _page_plan(created_engine, "sourcedId>'u1'")
+    assert "ux_or_users_key (tenant_id=? AND sourced_id>?)" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+def _page_plan(engine: sa.Engine, text: str) -> str:
+    """SQLite's plan of the last statement Reader.page runs for a page of ``text``."""
     statements: list[tuple[str, Any]] = []
 
     def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
@@ -445,19 +460,17 @@ def test_sqlite_reads_a_delta_page_from_the_date_index(created_engine: sa.Engine
         statements.append((statement, parameters))
 
     t = stream_tables["users"]
-    r = reader.Reader(created_engine, T1, Sharing())
-    sa.event.listen(created_engine, "before_cursor_execute", seen)
+    r = reader.Reader(engine, T1, Sharing())
+    sa.event.listen(engine, "before_cursor_execute", seen)
     try:
-        r.page("users", [filter_clause("users", t, "dateLastModified>'2026-01-01'")],
-               sort_clause("users", t, None, None), 100, 0)
+        r.page("users", [filter_clause("users", t, text)], sort_clause("users", t, None, None),
+               100, 0)
     finally:
-        sa.event.remove(created_engine, "before_cursor_execute", seen)
+        sa.event.remove(engine, "before_cursor_execute", seen)
     statement, parameters = statements[-1]
-    with created_engine.connect() as conn:
-        plan = " / ".join(row[3] for row in conn.exec_driver_sql(
+    with engine.connect() as conn:
+        return " / ".join(row[3] for row in conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN " + statement, parameters))
-    assert "COVERING INDEX ix_or_users_date_last_modified" in plan, plan
-    assert "ux_or_users_key (tenant_id=?)" not in plan, plan
 
 
 @pytest.mark.parametrize(("sort", "order_by", "code", "fragment"), [
