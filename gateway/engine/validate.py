@@ -96,7 +96,12 @@ def _norm_datetime(value: str) -> str:
     dt = datetime.fromisoformat(v)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)  # the CSV binding says UTC when no offset is given
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    try:
+        utc = dt.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        raise ValueError(value) from None
+    # isoformat, not strftime("%Y"), which writes the year 630 as "630".
+    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 class _Fixers:

@@ -30,9 +30,10 @@ is unanchored (JSON Schema semantics); anchoring it here is what the spec means.
 
 
 def format_datetime(value: datetime) -> str:
-    """The store's datetime text: UTC, milliseconds, ``Z`` (``2026-08-24T02:00:00.000Z``)."""
+    """The store's datetime text: UTC, milliseconds, ``Z`` (``2026-08-24T02:00:00.000Z``),
+    the year in four digits however small (``strftime("%Y")`` writes year 2 as ``2``)."""
     utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def format_bool(value: bool) -> str:
@@ -50,7 +51,10 @@ def _utc(value: datetime) -> datetime:
     # bare date means its midnight. Kept in UTC so equal instants compare and print equal.
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        raise ValueError("the date-time in UTC is outside the years 1 to 9999") from None
 
 
 UtcDateTime = Annotated[

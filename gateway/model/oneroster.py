@@ -368,7 +368,18 @@ def _encode(stream: str, column: Column, value: Any) -> str | None:
         return None
     keys = _PAIRS.get((stream, column.name))
     if keys is not None:
-        return format_pairs((getattr(item, keys[0]), getattr(item, keys[1])) for item in value)
+        pairs = [(getattr(item, keys[0]), getattr(item, keys[1])) for item in value]
+        for i, (left, right) in enumerate(pairs):
+            # What ``{left:right}`` cannot hold would not read back (the whole stream's reads
+            # would fail on it): refused here rather than stored.
+            at = f"{json_field(stream, column.name)}[{i}]"
+            if not left.strip() or set(left) & set("{}:"):
+                raise ValueError(f"{at}.{keys[0]}: {left!r} cannot be stored; it must be "
+                                 f"non-blank, without ':', '{{' or '}}'")
+            if set(right) & set("{}"):
+                raise ValueError(f"{at}.{keys[1]}: {right!r} cannot be stored; it must be "
+                                 f"without '{{' or '}}'")
+        return format_pairs(pairs)
     match column.kind:
         case "ref" if isinstance(value, str):
             # A profileId URI; its last segment is the profile's sourcedId.

@@ -54,6 +54,21 @@ def test_values_are_normalized() -> None:
     assert got["dueDate"] == "2026-09-08T08:00:00.000Z"  # offsets become UTC
 
 
+def test_early_years_keep_four_digits_and_out_of_range_offsets_are_rejected() -> None:
+    """Year 630 is written 0630 (strftime's %Y writes 630, which no reader takes back), and
+    an offset that moves a date-time out of the years 1 to 9999 is a problem, not a crash."""
+    values = {"title": "Q", "assignDate": "0630-06-21T00:34:42.5Z", "classSourcedId": "k",
+              "dueDate": "0002-01-01", "categorySourcedId": "c",
+              "academicSessionSourcedId": "y"}
+    got, bc = check_one("lineItems", row("lineItems", "li1", **values))
+    assert not bc.problems and got is not None
+    assert (got["assignDate"], got["dueDate"]) == ("0630-06-21T00:34:42.500Z",
+                                                   "0002-01-01T00:00:00.000Z")
+    late = {**values, "dueDate": "0001-01-01T00:00:00+01:00"}
+    got, bc = check_one("lineItems", row("lineItems", "li1", **late))
+    assert got is None and [p.column for p in bc.problems.kept] == ["dueDate"]
+
+
 @pytest.mark.parametrize(("values", "column", "phrase"), [
     ({"type": "quarter"}, "type", "use one of gradingPeriod, schoolYear, semester, term"),
     ({"startDate": "2026-02-30"}, "startDate", "is not a date"),

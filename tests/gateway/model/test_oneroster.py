@@ -20,6 +20,8 @@ from gateway.model import (
     GUIDRef,
     OneRosterRecord,
     Org,
+    ScoreScale,
+    ScoreScaleValue,
     User,
     from_model,
     json_field,
@@ -325,6 +327,36 @@ def _literals(annotation: Any) -> set[str]:
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         return set().union(*(_literals(a) for a in typing.get_args(annotation)))
     return set()
+
+
+def test_early_and_out_of_range_date_times() -> None:
+    """The store's date-time text has a four-digit year however small, and a date-time
+    whose offset takes it out of the years 1 to 9999 is a validation error."""
+    early = to_model("categories", {**SAMPLES["categories"],
+                                    "dateLastModified": "0630-06-21T00:34:42.500Z"})
+    assert from_model("categories", early)["dateLastModified"] == "0630-06-21T00:34:42.500Z"
+    with pytest.raises(pydantic.ValidationError, match="outside the years 1 to 9999"):
+        to_model("categories", {**SAMPLES["categories"],
+                                "dateLastModified": "0001-01-01T00:00:00+01:00"})
+
+
+def test_score_scale_values_that_cannot_be_stored_are_refused() -> None:
+    """``{itemValueLHS:itemValueRHS}`` cannot hold a colon on the left nor a brace: such a
+    value would not read back, so from_model refuses it, naming the item."""
+    scale = build("scoreScales")
+    assert isinstance(scale, ScoreScale)
+    for lhs, rhs, named in (("A:B", "1", "scoreScaleValue[0].itemValueLHS"),
+                            (" ", "1", "scoreScaleValue[0].itemValueLHS"),
+                            ("A", "{1}", "scoreScaleValue[0].itemValueRHS")):
+        bad = scale.model_copy(update={"scoreScaleValue": [
+            ScoreScaleValue(itemValueLHS=lhs, itemValueRHS=rhs)]})
+        with pytest.raises(ValueError, match=re.escape(named)):
+            from_model("scoreScales", bad)
+    fine = scale.model_copy(update={"scoreScaleValue": [
+        ScoreScaleValue(itemValueLHS="90-100", itemValueRHS="A, with honours: yes")]})
+    row = from_model("scoreScales", fine)
+    again = to_model("scoreScales", row)
+    assert isinstance(again, ScoreScale) and again.scoreScaleValue == fine.scoreScaleValue
 
 
 def test_extension_values_pass_and_unknown_values_fail() -> None:
