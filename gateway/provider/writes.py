@@ -19,10 +19,11 @@ What the official file says, and what this module does:
 - ``POST`` of a set (``/classes/{id}/lineItems``, ``/schools/{id}/lineItems``,
   ``/lineItems/{id}/results``, ``/classes/{id}/academicSessions/{id}/results``; ``201``
   with a ``GUIDPairSetDType``): creates every record or none. The supplied sourcedId is
-  kept when it is free; one already taken (or repeated in the request) gets a new UUID,
-  reported in ``sourcedIdPairs`` ("the set of sourcedIds that have been allocated to the
-  newly created records"). The path's class/school/line item is filled into records that
-  omit it; a record naming another one is refused.
+  kept when it is free; one already taken (or repeated in the request, or empty) gets a
+  new UUID, reported in ``sourcedIdPairs`` ("the set of sourcedIds that have been
+  allocated to the newly created records"). The path's class/school/line item is filled
+  into records that omit it; a record naming another one is refused. A body without the
+  set's wrapper key (``{}``, which the set schemas allow) is an empty set.
 
 Errors: a body that is not JSON is ``400 invaliddata``; well-formed JSON that is not a
 valid record ("semantically erroneous", which the spec answers with ``422``) is ``422
@@ -31,13 +32,22 @@ that does not exist or is outside the client's grant (indistinguishable, as in r
 path naming an unknown or invisible record (``POST /classes/{unknown}/lineItems``, a PUT
 replacing a record outside the grant, a DELETE of an unknown one) is ``404 unknownobject``.
 ``status`` must be ``active`` (delete with DELETE); ``sourcedId``, ``status`` and
-``dateLastModified`` may be omitted (the path's id, ``active``, now).
+``dateLastModified`` may be omitted (the path's id, ``active``, now). A line item's
+``school`` and ``academicSession`` are taken from its class when omitted: the school of the
+class (LineItemDType requires ``school``, so every line item served has one), and its
+``gradingPeriod`` if given, else the class's term the ``dueDate`` falls in (LineItemDType
+makes ``academicSession`` optional; the store keeps one per line item, as the CSV binding
+does, and a line item no term can be found for is ``422``).
 
 The nested ``scoreScale`` and ``learningObjectiveSet`` of line items and results live in
 their own streams (lineItemScoreScales, resultLearningObjectiveIds, ...); writing them is
 not supported yet, and a body carrying them is refused with ``422`` rather than stored
 without them. The same holds for the ``learningObjectiveSet`` of assessment line items and
-results; their ``scoreScale`` is a plain reference and is stored.
+results; their ``scoreScale`` is a plain reference and is stored. A score scale's
+``scoreScaleValue`` is kept as ``{itemValueLHS:itemValueRHS}`` items, as in the CSV binding,
+so an ``itemValueLHS`` that is blank or holds ``:``, ``{`` or ``}``, or an ``itemValueRHS``
+holding a brace, is ``422`` (it could not be read back). An empty required string (a
+``title`` of ``""``) is ``422`` too: the store keeps an empty value as absent.
 
 Storage: a row is normalized and hashed by the stream's compiled checker
 (:func:`gateway.engine.validate.checker`), exactly as a CSV sync would store the same
@@ -238,12 +248,16 @@ class _Writer:
         records = _unwrap(payload, self.write.wrapper, single=False)
         assert isinstance(records, list)
         rows: list[tuple[dict[str, str | None], str]] = []
+        empty: set[int] = set()  # records supplied without an id (schema-valid: "")
         for i, record in enumerate(records):
             label = f"{self.write.wrapper}[{i}]"
             if not isinstance(record, dict):
                 raise _invalid(f"{label}: must be an object")
             for field, param in self.write.fill:
                 self._fill(record, field, param, label)
+            if record.get("sourcedId") == "":
+                record["sourcedId"] = str(uuid.uuid4())
+                empty.add(i)
             rows.append((self._row(record, label), label))
         self._check_refs(rows)
         if self.write.session_param is not None:
@@ -251,10 +265,10 @@ class _Writer:
         taken = self._existing([r["sourcedId"] or "" for r, _ in rows])
         pairs: list[dict[str, str]] = []
         seen: set[str] = set()
-        for row, _ in rows:
-            supplied = row["sourcedId"] or ""
-            allocated = supplied
-            if supplied in taken or supplied in seen:
+        for i, (row, _) in enumerate(rows):
+            allocated = row["sourcedId"] or ""
+            supplied = "" if i in empty else allocated
+            if allocated in taken or allocated in seen:
                 allocated = str(uuid.uuid4())
             seen.add(allocated)
             row["sourcedId"] = allocated
@@ -288,6 +302,8 @@ class _Writer:
 
     def _row(self, record: dict[str, Any], label: str) -> dict[str, str | None]:
         """The flat row of one record, validated by the stream's model."""
+        if self.stream == "lineItems":
+            self._from_class(record, label)
         for field in _NESTED_FIELDS.get(self.stream, ()):
             if record.get(field) is not None:
                 raise _invalid(f"{label}.{field}: writing a nested {field} is not supported; "
@@ -305,8 +321,37 @@ class _Writer:
             raise _invalid(f"{label}.status: must be active; to delete a record, send DELETE")
         try:
             return from_model(self.stream, model)
-        except ValueError as exc:
-            raise _invalid(f"{label}: {exc}") from None
+        except ValueError as exc:  # a value the flat row cannot hold, named by its field
+            raise _invalid(f"{label}.{exc}") from None
+
+    def _from_class(self, record: dict[str, Any], label: str) -> None:
+        """A line item's omitted ``school`` and ``academicSession``, from its class."""
+        ref = record.get("class")
+        sid = ref.get("sourcedId") if isinstance(ref, dict) else None
+        if not isinstance(sid, str) or not _storable(sid):
+            return  # the model or the reference check says what is wrong
+        c = stream_tables["classes"]
+        cls = self.reader.one("classes", [c.c.sourced_id == sid, c.c.status == "active"])
+        if cls is None:
+            return
+        if record.get("school") is None:
+            record["school"] = {"href": "", "sourcedId": cls["schoolSourcedId"], "type": "org"}
+        if record.get("academicSession") is not None:
+            return
+        if isinstance(record.get("gradingPeriod"), dict):
+            record["academicSession"] = record["gradingPeriod"]
+            return
+        terms = [t for t in (cls["termSourcedIds"] or "").split(",") if t]
+        if len(terms) > 1:  # the one the line item is due in
+            due = str(record.get("dueDate") or "")[:10]
+            t = stream_tables["academicSessions"]
+            terms = [term for term in terms if self.reader.exists("academicSessions", [
+                t.c.sourced_id == term, t.c.start_date <= due, t.c.end_date >= due])]
+        if len(terms) != 1:
+            raise _invalid(f"{label}.academicSession: required, and class {sid!r} has no "
+                           f"single term the due date falls in to take it from")
+        record["academicSession"] = {"href": "", "sourcedId": terms[0],
+                                     "type": "academicSession"}
 
     def _check_refs(self, rows: Sequence[tuple[Mapping[str, str | None], str]]) -> None:
         """Every reference names an active record the client may see."""
@@ -426,6 +471,8 @@ def _no_nul(value: Any, at: str) -> None:
 
 def _unwrap(payload: Any, wrapper: str, *, single: bool) -> Any:
     shape = f'{{"{wrapper}": {{...}}}}' if single else f'{{"{wrapper}": [...]}}'
+    if payload == {} and not single:
+        return []  # a set's wrapper is optional (e.g. LineItemSetDType): an empty set
     if not isinstance(payload, dict) or set(payload) != {wrapper}:
         raise _invalid(f"the body must be {shape}")
     inner = payload[wrapper]

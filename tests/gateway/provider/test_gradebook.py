@@ -214,6 +214,34 @@ def test_a_record_put_back_as_read_is_unchanged(api: Api) -> None:
     assert api.version() == before and api.row("results", sid) == stored
 
 
+def test_a_line_item_takes_school_and_session_from_its_class(api: Api) -> None:
+    """LineItemDType requires ``school`` and makes ``academicSession`` optional; the store
+    keeps both for every line item, so what a writer leaves out comes from the class."""
+    ids, url = api.ids, f"{GB}/lineItems/vendor-li-7"
+    cls = api.row("classes", ids.class_a)
+    terms = cls["term_sourced_ids"].split(",")
+    assert len(terms) == 2, "the sample's classes run over two semesters"
+    second = api.row("academicSessions", terms[1])
+    due = f"{second['start_date']}T12:00:00Z"
+    line = _line_item(api, "vendor-li-7", dueDate=due)
+    del line["school"], line["academicSession"]
+    assert api.call("all", "PUT", url, {"lineItem": line}).status_code == 201
+    stored = api.row("lineItems", "vendor-li-7")
+    assert stored["school_sourced_id"] == cls["school_sourced_id"]
+    assert stored["academic_session_sourced_id"] == terms[1], "the term it is due in"
+    got = api.get("all", url).json()["lineItem"]
+    assert got["school"]["sourcedId"] == cls["school_sourced_id"]
+    # A gradingPeriod (the 1.1 name) stands in for the academic session.
+    period = {"href": "x", "sourcedId": ids.session_a, "type": "academicSession"}
+    assert api.call("all", "PUT", url, {"lineItem": {**line, "gradingPeriod": period}}
+                    ).status_code == 201
+    assert api.row("lineItems", "vendor-li-7")["academic_session_sourced_id"] == ids.session_a
+    # Due in no term of the class: the writer has to name the session.
+    status, _, text = _error(api.call("all", "PUT", url, {"lineItem": {
+        **line, "dueDate": "1999-01-01T00:00:00Z"}}))
+    assert status == 422 and "lineItem.academicSession" in text
+
+
 def test_delete_marks_tobedeleted(api: Api) -> None:
     api.call("all", "PUT", f"{GB}/lineItems/vendor-li-2",
              {"lineItem": _line_item(api, "vendor-li-2")})
@@ -275,6 +303,13 @@ def test_post_creates_sets_and_reports_sourced_id_pairs(api: Api) -> None:
     assert api.version() == before
     unknown = api.call("all", "POST", f"{GB}/classes/no-such-class/lineItems", body)
     assert unknown.status_code == 404
+    # LineItemSetDType requires nothing: {} is an empty set. An empty id gets one.
+    empty = api.call("all", "POST", f"{GB}/classes/{ids.class_a}/lineItems", {})
+    assert empty.status_code == 201 and empty.json() == {"sourcedIdPairs": []}
+    unnamed = api.call("all", "POST", f"{GB}/classes/{ids.class_a}/lineItems",
+                       {"lineItems": [_line_item(api, "")]})
+    [pair] = unnamed.json()["sourcedIdPairs"]
+    assert pair["suppliedSourcedId"] == "" and api.row("lineItems", pair["allocatedSourcedId"])
 
 
 def _error(answer: Any) -> tuple[int, str, str]:
@@ -319,6 +354,15 @@ def test_bad_bodies_name_the_field(api: Api) -> None:
     status, _, text = _error(api.call("all", "PUT", url, {"lineItem": _line_item(
         api, "vendor-bad", title="a\x00b")}))
     assert status == 422 and "lineItem.title" in text
+    # What the flat columns cannot hold as sent: an empty title, a ':' in a scale's item.
+    status, _, text = _error(api.call("all", "PUT", url, {"lineItem": _line_item(
+        api, "vendor-bad", title="")}))
+    assert status == 422 and "lineItem.title" in text
+    scale = {"scoreScale": {"sourcedId": "vendor-bad", "title": "Odd", "type": "odd",
+                            "class": {"href": "x", "sourcedId": ids.class_a, "type": "class"},
+                            "scoreScaleValue": [{"itemValueLHS": "A:B", "itemValueRHS": "1"}]}}
+    status, _, text = _error(api.call("all", "PUT", f"{GB}/scoreScales/vendor-bad", scale))
+    assert status == 422 and "scoreScale.scoreScaleValue[0].itemValueLHS" in text
     status, _, text = _error(api.call("all", "POST", f"{GB}/classes/{ids.class_a}/lineItems",
                                       {"lineItems": [_line_item(api, "y" * 300)]}))
     assert status == 422 and "lineItems[0].sourcedId" in text
