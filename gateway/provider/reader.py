@@ -185,28 +185,42 @@ _INDEXABLE = frozenset({operators.eq, operators.lt, operators.le, operators.gt, 
 
 def _index_served(table: sa.Table, conditions: Sequence[Condition],
                   order: Sequence[Any]) -> bool:
-    """Whether some AND-ed term of ``conditions`` compares a column that one of ``table``'s
-    indexes holds right after the tenant (``dateLastModified>'…'``, ``familyName='…'``), so
-    that index finds the matching keys without reading the tenant's other rows. A term on
-    the first sort column does not count: its index delivers the page in order already
-    (``sourcedId>'…'`` or ``sourced_id IN (…)``, as role paths and sharing rules are)."""
+    """Whether an index finds the matches of ``conditions`` without reading the tenant's
+    other rows, and only out of page order: some AND-ed term compares a column one of
+    ``table``'s indexes holds right after the tenant (``dateLastModified>'…'``), and no term
+    lets the walk run along an index in page order already, stopping at the page's last
+    match. That is a term on the first sort column (``sourcedId>'…'``, or ``sourced_id IN
+    (…)`` as role paths and sharing rules are), or an equality on a column whose index
+    holds the first sort column next (``familyName='…'`` in ``sourcedId`` order)."""
     first = order[0] if order else None
     while isinstance(first, UnaryExpression):  # ASC/DESC, NULLS FIRST/LAST
         first = first.element
-    indexed = {cols[1] for cols in ([c.name for c in ix.columns] for ix in table.indexes)
-               if len(cols) > 1 and cols[0] == "tenant_id"}
-    if isinstance(first, sa.Column) and first.table is table:
-        indexed.discard(first.name)
+    sort = first.name if isinstance(first, sa.Column) and first.table is table else None
+    indexed: set[str] = set()
+    in_order: set[str] = set()  # equal to one of these, its index walks in page order
+    for cols in ([c.name for c in ix.columns] for ix in table.indexes):
+        if len(cols) > 1 and cols[0] == "tenant_id":
+            indexed.add(cols[1])
+            if len(cols) > 2 and cols[2] == sort:
+                in_order.add(cols[1])
 
     def terms(condition: sa.ColumnElement[Any]) -> list[sa.ColumnElement[Any]]:
         if isinstance(condition, BooleanClauseList) and condition.operator is operators.and_:
             return [t for c in condition.clauses for t in terms(c)]
         return [condition]
 
-    return any(isinstance(term, BinaryExpression) and term.operator in _INDEXABLE
-               and isinstance(term.left, sa.Column) and term.left.table is table
-               and term.left.name in indexed
-               for condition in conditions for term in terms(condition))
+    served = False
+    for condition in conditions:
+        for term in terms(condition):
+            if not (isinstance(term, BinaryExpression) and term.operator in _INDEXABLE
+                    and isinstance(term.left, sa.Column) and term.left.table is table
+                    and term.left.name in indexed):
+                continue
+            if term.left.name == sort or (term.operator is operators.eq
+                                          and term.left.name in in_order):
+                return False
+            served = True
+    return served
 
 
 class _NotWalked(FunctionElement[Any]):

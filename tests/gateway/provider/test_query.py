@@ -388,7 +388,8 @@ PAGED: list[tuple[str | None, str | None, str | None]] = [
     ("dateLastModified<'2027-01-01'", "middleName", None),  # missing values last
     ("dateLastModified<'2027-01-01'", "middleName", "desc"),  # and first
     ("dateLastModified<='2026-01-01T00:00:00.001Z'", None, "desc"),
-    ("familyName='smith'", None, None),
+    ("familyName='smith'", None, None),  # the family's index walks in page order
+    ("familyName='Zed'", "givenName", "desc"),
     ("familyName='Zed' OR dateLastModified<'2026-01-01'", None, None),
     ("roles.org.sourcedId='o2'", "dateLastModified", "desc"),
     ("givenName~'e'", None, None),  # no index: the walk either way
@@ -445,9 +446,13 @@ def test_sqlite_reads_a_delta_page_from_the_date_index(created_engine: sa.Engine
     plan = _page_plan(created_engine, "dateLastModified>'2026-01-01'")
     assert "COVERING INDEX ix_or_users_date_last_modified" in plan, plan
     assert "ux_or_users_key (tenant_id=?)" not in plan, plan
-    # Keyset paging (sourcedId>'…') walks the key index, in page order already: no sort.
+    # Keyset paging (sourcedId>'…') walks the key index, a family its index: both in page
+    # order already, no sort.
     plan = _page_plan(created_engine, "sourcedId>'u1'")
     assert "ux_or_users_key (tenant_id=? AND sourced_id>?)" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+    plan = _page_plan(created_engine, "familyName='smith'")
+    assert "ix_or_users_family_name (tenant_id=? AND family_name=?)" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
 
 
