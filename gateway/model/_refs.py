@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -62,7 +63,13 @@ class GUIDRef(BaseModel):
 
 def href(base_url: str, collection: str, sourced_id: str) -> str:
     """``{base_url}/{collection}/{sourcedId}``, with the id escaped so the result stays a URI."""
-    return f"{base_url.rstrip('/')}/{collection}/{quote(sourced_id, safe='')}"
+    if not _UNRESERVED(sourced_id):  # most ids need no escaping; quote() costs 4 us each
+        sourced_id = quote(sourced_id, safe="")
+    return f"{base_url.rstrip('/')}/{collection}/{sourced_id}"
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
+"""What ``quote(..., safe="")`` leaves as it is (RFC 3986 unreserved characters)."""
 
 
 def _typed(expected: RefType) -> AfterValidator:

@@ -21,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -256,9 +257,8 @@ def to_json(stream: str, row: Mapping[str, Any], base_url: str,
             nested: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
             fields: set[str] | None = None) -> dict[str, Any]:
     """One record in the REST binding's JSON, credentials withheld, ``fields`` kept."""
-    clean = {k: v for k, v in row.items() if k not in _WITHHELD.get(stream, ())}
-    children = {child: [{k: v for k, v in r.items() if k not in _WITHHELD.get(child, ())}
-                        for r in rows]
+    clean = _withheld(stream, row)
+    children = {child: [_withheld(child, r) for r in rows]
                 for child, rows in (nested or {}).items() if child in NESTED_STREAMS[stream]}
     data = fast_json(stream, clean, base_url=base_url, nested=children or None)
     if data is None:
@@ -266,7 +266,27 @@ def to_json(stream: str, row: Mapping[str, Any], base_url: str,
         data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
     if fields is not None:
         data = {k: v for k, v in data.items() if k in fields}
+    if not _may_cross(stream, frozenset(children), base_url):
+        return data  # every reference already points into the requested service
     return _rebase(data, base_url)
+
+
+def _withheld(stream: str, row: Mapping[str, Any]) -> Mapping[str, Any]:
+    hidden = _WITHHELD.get(stream)
+    return {k: v for k, v in row.items() if k not in hidden} if hidden else row
+
+
+@cache
+def _may_cross(stream: str, children: frozenset[str], base_url: str) -> bool:
+    """Whether a ``stream`` record (with ``children`` nested) may reference a collection of
+    another service than ``base_url``'s, so that :func:`_rebase` has work to do."""
+    _, service = _split_base(base_url)
+    if service is None:
+        return False
+    if stream not in STREAMS or not children <= set(STREAMS):
+        return True  # not described by the schema: let _rebase look
+    targets = {c.ref for s in (stream, *children) for c in STREAMS[s].columns if c.ref}
+    return any(t not in STREAMS or STREAMS[t].service != service for t in targets)
 
 
 def _link(child: str, parent: str) -> str:
