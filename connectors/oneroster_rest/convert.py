@@ -68,6 +68,10 @@ def _text(value: Any, column: str) -> str:
 
 
 def _ref(value: Any, column: str) -> str:
+    if type(value) is dict:  # the common case first: JSON objects are dicts
+        sid = value.get("sourcedId")
+        if type(sid) is str:
+            return sid
     if value is None or value == "":
         return ""
     if isinstance(value, Mapping):
@@ -165,8 +169,16 @@ class Converter:
         if status == "inactive":  # OneRoster 1.0/1.1 servers still send it
             status = "tobedeleted"
         values = [sid, status, _text(record.get("dateLastModified"), "dateLastModified")]
+        get, append = record.get, values.append
         for column, name, read in self._fields:
-            values.append(read(record.get(name), column))
+            value = get(name)
+            # Most values are plain text or absent: skip the call for those.
+            if value is None:
+                append("")
+            elif read is _text and type(value) is str:
+                append(value)
+            else:
+                append(read(value, column))
         meta = record.get("metadata")
         if meta is not None and not isinstance(meta, Mapping):
             raise ShapeError("metadata", "metadata must be a JSON object")
