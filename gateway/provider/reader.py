@@ -35,6 +35,7 @@ from gateway.model._refs import REF_TYPES, href
 from gateway.model.oneroster import NESTED_STREAMS, fast_json, to_model
 from gateway.model.schema import STREAMS
 from gateway.provider.coursework import visible_coursework
+from gateway.provider.query.fields import SqliteOnly
 from gateway.provider.sharing import Grant, visible
 from gateway.store.tables import record_select, stream_tables, tenants
 
@@ -208,6 +209,8 @@ def _index_served(table: sa.Table, conditions: Sequence[Condition],
     def terms(condition: sa.ColumnElement[Any]) -> list[sa.ColumnElement[Any]]:
         if isinstance(condition, BooleanClauseList) and condition.operator is operators.and_:
             return [t for c in condition.clauses for t in terms(c)]
+        if isinstance(condition, SqliteOnly):  # a role path's ids, on SQLite only
+            return terms(condition.condition)
         return [condition]
 
     served = False

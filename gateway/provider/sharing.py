@@ -121,11 +121,13 @@ def _users(user_id: sa.ColumnElement[str], tenant_id: int, grant: Grant) -> list
     if _whole(grant):
         return []
     e = stream_tables["enrollments"].alias("vis_enr")
-    enrolled = user_id.in_(sa.select(e.c.user_sourced_id).where(
-        *active(e, tenant_id), e.c.class_sourced_id.in_(_visible_classes(tenant_id, grant))))
+    enrolled = sa.select(e.c.user_sourced_id).where(
+        *active(e, tenant_id), e.c.class_sourced_id.in_(_visible_classes(tenant_id, grant)))
     if grant.schools is None or grant.classes is not None or grant.grades is not None:
-        return [enrolled]
+        return [user_id.in_(enrolled)]
     r = stream_tables["roles"].alias("vis_role")
-    staff = user_id.in_(sa.select(r.c.user_sourced_id).where(
-        *active(r, tenant_id), r.c.org_sourced_id.in_(sorted(grant.schools))))
-    return [sa.or_(enrolled, staff)]
+    staff = sa.select(r.c.user_sourced_id).where(
+        *active(r, tenant_id), r.c.org_sourced_id.in_(sorted(grant.schools)))
+    # One IN over both sets, not an OR of two: PostgreSQL cannot join an OR, and tested
+    # every user of the tenant against two hashed sets (25 ms at 100,000 users).
+    return [user_id.in_(sa.union_all(enrolled, staff))]

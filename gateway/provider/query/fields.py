@@ -14,6 +14,9 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from gateway.model.oneroster import STREAM_MODELS, json_field
 from gateway.model.schema import ALL_STREAMS, Column
@@ -103,26 +106,64 @@ def nested_condition(child: str, link: str, condition: Condition) -> Condition:
     """A condition on a parent's nested ``child`` rows (``child.<link>`` = the parent's
     sourcedId, same tenant): some row matches. Like the provider's nesting, only active rows
     count, unless the parent has none (a deleted user keeps showing the roles it had).
-    ``!=`` is the negation of ``=``: no row equals the value."""
+    ``!=`` is the negation of ``=``: no row equals the value.
+
+    The matching rows are the active ones, and (UNION ALL) the inactive ones whose parent
+    has no active row: the "no active row" test then runs only for inactive matches, by key.
+    Written as one ``OR`` in a single subquery instead, PostgreSQL cannot make that test a
+    join and hashes every active row of every tenant first (about 30 ms at 100,000 users).
+    """
 
     def build(table: sa.FromClause, op: Op, value: str) -> sa.ColumnElement[bool]:
         if op == "!=":
             return sa.not_(build(table, "=", value))
         rows = stream_tables[child].alias()
+        gone = stream_tables[child].alias()
         other = stream_tables[child].alias()
-        live = sa.exists().where(other.c.tenant_id == rows.c.tenant_id,
-                                 other.c[link] == rows.c[link], other.c.status == "active")
+        live = sa.exists().where(other.c.tenant_id == gone.c.tenant_id,
+                                 other.c[link] == gone.c[link], other.c.status == "active")
+
+        def matched(*columns: str) -> sa.CompoundSelect[Any]:
+            return sa.union_all(
+                sa.select(*(rows.c[c] for c in columns)).where(
+                    condition(rows, op, value), rows.c.status == "active"),
+                sa.select(*(gone.c[c] for c in columns)).where(
+                    condition(gone, op, value), gone.c.status != "active", ~live))
+
         # Uncorrelated: the matching rows are found once (through their own indexes) and
         # the parents looked up by key, instead of probing the children once per parent.
-        matched = [condition(rows, op, value), sa.or_(rows.c.status == "active", ~live)]
+        # PostgreSQL carries the parent's tenant into this subquery (it joins on it).
         exact = sa.tuple_(table.c.tenant_id, table.c.sourced_id).in_(
-            sa.select(rows.c.tenant_id, rows.c[link]).where(*matched))
-        # The same ids over every tenant: a superset, but one the planner can drive the
-        # parent's key index with (the tenant-exact test above alone makes it scan).
-        driving = table.c.sourced_id.in_(sa.select(rows.c[link]).where(*matched))
+            matched("tenant_id", link))
+        # SQLite cannot drive the parent's key index with a pair (it scans the tenant):
+        # there the same ids over every tenant, a superset, drive it.
+        driving = SqliteOnly(table.c.sourced_id.in_(matched(link)))
         return sa.and_(driving, exact)
 
     return build
+
+
+class SqliteOnly(FunctionElement[Any]):
+    """A condition the others imply, written out only on SQLite (elsewhere ``1 = 1``): a
+    hint for SQLite's planner that would cost another database a needless subquery."""
+
+    name = "sqlite_only"
+    inherit_cache = True
+
+    @property
+    def condition(self) -> sa.ColumnElement[bool]:
+        inner: sa.ColumnElement[bool] = self.clauses.clauses[0]
+        return inner
+
+
+@compiles(SqliteOnly)
+def _sqlite_only_elsewhere(element: SqliteOnly, compiler: SQLCompiler, **kw: Any) -> str:
+    return "1 = 1"
+
+
+@compiles(SqliteOnly, "sqlite")
+def _sqlite_only_sqlite(element: SqliteOnly, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.condition, **kw)
 
 
 # Columns holding {left:right} lists, and the JSON keys of the two sides.
