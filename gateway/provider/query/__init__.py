@@ -40,6 +40,7 @@ Decisions where the spec is silent:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,7 @@ from gateway.provider.query.grammar import (
 from gateway.store.tables import stream_tables
 
 __all__ = [
+    "INT32_MAX",
     "MAX_PREDICATES",
     "OPS",
     "And",
@@ -210,22 +212,38 @@ class Page:
     offset: int
 
 
+INT32_MAX = 2**31 - 1
+"""The largest ``limit`` or ``offset``: the OpenAPI files declare both ``int32``."""
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
 def page(limit: int | str | None, offset: int | str | None, max_limit: int = 100, *,
          default_limit: int = 100) -> Page:
-    """The validated ``limit`` (at least 1, clipped to ``max_limit``; default
-    ``default_limit``) and ``offset`` (at least 0; default 0). QueryError ``invaliddata``
-    for anything else."""
+    """The validated ``limit`` (default ``default_limit``, clipped to ``max_limit``) and
+    ``offset`` (default 0).
+
+    As the OpenAPI files declare them: an ``int32`` of at least 1 (``limit``) or 0
+    (``offset``), written in ASCII digits, and never empty (``allowEmptyValue: false``), so
+    ``offset=`` is an error rather than the default, and so is a ``limit`` beyond 2**31 - 1
+    rather than clipped like one above ``max_limit``. Anything else is QueryError
+    ``invaliddata`` (400), as for the other query parameters a provider cannot use.
+    """
 
     def number(name: str, value: int | str | None, default: int, least: int) -> int:
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None:
             return default
-        try:
-            n = value if isinstance(value, int) else int(value.strip(), 10)
-        except ValueError:
-            n = None
-        if n is None or isinstance(n, bool) or n < least:
-            raise QueryError("invaliddata", f"{name}={value!r} is not valid; {name} must be "
-                             f"a whole number of at least {least}.")
+        n: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            n = value
+        elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+            digits = value.strip().lstrip("+-").lstrip("0")
+            # Eleven digits are already out of range (and int() refuses 4,300).
+            n = int(value.strip(), 10) if len(digits) <= 10 else None
+        if n is None or not least <= n <= INT32_MAX:
+            shown = "empty" if isinstance(value, str) and not value.strip() else repr(value)
+            raise QueryError("invaliddata", f"{name}={shown} is not valid; {name} must be "
+                             f"a whole number from {least} to {INT32_MAX} (or left out for "
+                             f"{default}).")
         return n
 
     n = number("limit", limit, min(default_limit, max_limit), 1)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from gateway.model._values import format_datetime
 from gateway.model.oneroster import STREAM_MODELS, json_field
 from gateway.model.schema import ALL_STREAMS, Column
 from gateway.provider.query.grammar import (
@@ -263,7 +264,7 @@ def _value_error(path: str, op: str, value: str, expected: str) -> QueryError:
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_YEAR = re.compile(r"\d{4}")
+_YEAR = re.compile(r"[0-9]{4}")
 # A "+hh:mm" offset whose plus sign became a space on the way through a URL.
 _LOST_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 
@@ -280,8 +281,9 @@ def _norm_date(path: str, op: str, value: str) -> str:
 
 
 def _norm_datetime(path: str, op: str, value: str) -> str:
-    """The store's text of a date-time (``2026-08-24T02:00:00.000Z``); a date is its
-    midnight UTC, a date-time without offset is UTC."""
+    """The store's text of a date-time (``2026-08-24T02:00:00.000Z``, as
+    :func:`~gateway.model._values.format_datetime` writes it); a date is its midnight UTC,
+    a date-time without offset is UTC."""
     v = _LOST_PLUS.sub(r"\1+\2", value.strip())
     try:
         if _DATE.fullmatch(v):
@@ -296,8 +298,13 @@ def _norm_datetime(path: str, op: str, value: str) -> str:
                            ) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    utc = dt.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    try:
+        # The store's own text: the year in four digits however small (strftime("%Y")
+        # writes 999 as "999", which sorts after "2026"), milliseconds, Z.
+        return format_datetime(dt)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        raise _value_error(path, op, value, "a date-time from 0001-01-01T00:00:00Z to "
+                           "9999-12-31T23:59:59Z is expected") from None
 
 
 def _norm_float(path: str, op: str, value: str) -> float:

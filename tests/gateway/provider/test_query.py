@@ -10,8 +10,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
+from gateway.api import create_app
+from gateway.provider.app import provider_router
+from gateway.provider.auth import TOKEN_PATH
 from gateway.provider.query import (
+    INT32_MAX,
     OPS,
     And,
     FieldMap,
@@ -29,6 +34,8 @@ from gateway.provider.query import (
     select_fields,
     sort_clause,
 )
+from gateway.settings import Settings
+from gateway.store.clients import SCOPES_V1P1, ProviderClients, Sharing
 from gateway.store.store import Store
 from gateway.store.tables import metadata, stream_tables
 
@@ -170,6 +177,10 @@ FILTERS: list[tuple[str, str, list[str]]] = [
     ("users", "dateLastModified>'2026-01-01T00:00:00'", ["u3", "u4"]),
     ("users", "dateLastModified>'2026-03-01T12:00:00 01:00'", ["u4"]),  # '+' lost in a URL
     ("users", "dateLastModified<'2025-12-31T23:59:59.999Z'", []),
+    # years before 1000 are written in four digits, as stored ("0999", not "999")
+    ("users", "dateLastModified>'0999-01-01'", ["u1", "u2", "u3", "u4"]),
+    ("users", "dateLastModified<'0999-12-31T23:00:00-05:00'", []),
+    ("users", "dateLastModified>'0001-01-01T00:00:00Z'", ["u1", "u2", "u3", "u4"]),
     # list membership
     ("users", "grades='10'", ["u1", "u2"]),
     ("users", "grades='1'", ["u4"]),
@@ -317,6 +328,10 @@ FILTER_ERRORS: list[tuple[str, str, str]] = [
     ("users", "enabledUser~'t'", "contains"),
     ("users", "dateLastModified>'yesterday'", "date-time is expected"),
     ("users", "dateLastModified>'2026-13-01'", "date-time is expected"),
+    ("users", "dateLastModified>'0000-01-01'", "date-time is expected"),
+    ("users", "dateLastModified>'0001-01-01T00:00:00+01:00'", "from 0001-01-01T00:00:00Z"),
+    ("users", "dateLastModified<'9999-12-31T23:00:00-05:00'", "to 9999-12-31T23:59:59Z"),
+    ("academicSessions", "schoolYear='\uff12\uff10\uff12\uff16'", "a year is expected"),
     ("lineItems", "resultValueMax>'abc'", "number is expected"),
     ("lineItems", "resultValueMax>'nan'", "number is expected"),
     ("lineItems", "resultValueMax~'1'", "contains"),
@@ -438,23 +453,62 @@ def test_unknown_selection_field_as_a_warning() -> None:
 
 
 def test_page() -> None:
-    assert page(None, None) == page("", "") == page(100, 0)
+    assert page(None, None) == page(100, 0) == page("100", "0")
     p = page("25", "50", 100)
     assert (p.limit, p.offset) == (25, 50)
     assert page(5000, 0, 1000).limit == 1000
     assert page(None, None, 10).limit == 10
     assert page(None, 3, 500, default_limit=50).limit == 50
+    assert page(" 7 ", "+3") == page(7, 3)
+    # int32, as the OpenAPI files declare limit and offset: the largest of each is taken
+    top = page(str(INT32_MAX), str(INT32_MAX), 100)
+    assert (top.limit, top.offset) == (100, INT32_MAX)
 
 
 @pytest.mark.parametrize(("limit", "offset", "fragment"), [
     (0, 0, "limit"), (-1, 0, "limit"), ("abc", 0, "limit"), ("1.5", 0, "limit"),
     (10, -1, "offset"), (10, "x", "offset"),
+    # beyond int32: refused, not clipped to the maximum page like 5000 is
+    (str(INT32_MAX + 1), 0, "limit"), (INT32_MAX + 1, 0, "limit"), ("9" * 5000, 0, "limit"),
+    (10, str(INT32_MAX + 1), "offset"), (10, 2**63, "offset"),
+    # allowEmptyValue: false: an empty value is not the default
+    ("", 0, "limit=empty"), (10, "", "offset=empty"), (10, "  ", "offset=empty"),
+    # ASCII digits only: no underscores, no other scripts' digits, no exponents
+    ("1_0", 0, "limit"), ("\u0661\u0660", 0, "limit"), ("1e2", 0, "limit"), (10, "0x10", "offset"),
+    (True, 0, "limit"), (10, "-" + "9" * 5000, "offset"),
 ])
 def test_page_errors(limit: Any, offset: Any, fragment: str) -> None:
     with pytest.raises(QueryError) as err:
         page(limit, offset, 100)
     assert (err.value.code_minor, err.value.status) == ("invaliddata", 400)
     assert fragment in err.value.message
+
+
+def test_paging_errors_are_answered_as_400_invaliddata(store: Store) -> None:
+    """Through the app, 1.2 and 1.1 alike: the imsx failure the provider answers for other
+    bad query parameters, never a 200 with the default or a clipped value."""
+    tenant = store.ensure_tenant("paging").id
+    scopes = ["roster.readonly", *SCOPES_V1P1]
+    _, client_id, secret = ProviderClients(store.engine, store.secrets).create(
+        tenant, "pager", scopes, Sharing())
+    app = create_app(store, Settings(), extra_routers=[provider_router(store)])
+    with TestClient(app) as client:
+        token = client.post(TOKEN_PATH, data={
+            "grant_type": "client_credentials", "client_id": client_id,
+            "client_secret": secret, "scope": " ".join(scopes)}).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for base in ("/ims/oneroster/rostering/v1p2", "/ims/oneroster/v1p1"):
+            for query in ("limit=2147483648", "offset=", "limit=", "offset=99999999999",
+                          "limit=1_0"):
+                answer = client.get(f"{base}/users?{query}", headers=headers)
+                assert answer.status_code == 400, (base, query, answer.text)
+                info = answer.json()
+                assert info["imsx_codeMajor"] == "failure"
+                [minor] = info["imsx_CodeMinor"]["imsx_codeMinorField"]
+                assert minor["imsx_codeMinorFieldValue"] == "invaliddata", (base, query)
+            fine = client.get(f"{base}/users?limit=2147483647&offset=2147483647",
+                              headers=headers)
+            assert fine.status_code == 200, (base, fine.text)
 
 
 def _links(header: str) -> dict[str, str]:
