@@ -149,9 +149,7 @@ class OneRosterRestConnector(Connector[OneRosterRestConfig]):
             async for page in pager.pages(path, wrapper, plan.filter(stream)):
                 await queue.put(page)
             await queue.put(_DONE)
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:  # handed to the consumer, which raises it in order
+        except Exception as exc:  # handed to the consumer, which raises it in order
             await queue.put(exc)
 
     async def _pages(self, queue: asyncio.Queue[Any]) -> AsyncIterator[Page]:

@@ -23,6 +23,7 @@ every request through :meth:`HttpClient.request`. What that does, in order:
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import json
 import time
@@ -259,6 +260,16 @@ class HttpClient:
                       json_body: Any = None) -> httpx.Response:
         """Send with retries; returns the final 2xx response or raises (see module doc)."""
         what = f"{self.name} {method} {self.client.base_url.join(url.lstrip('/'))}"
+        response = await self._retrying(what, lambda: self._attempt(method, url, params,
+                                                                    json_body))
+        raise_for_status(response, what)
+        return response
+
+    async def _retrying(self, what: str,
+                        attempt_once: Callable[[], Awaitable[httpx.Response]],
+                        ) -> httpx.Response:
+        """``attempt_once`` under the retry policy; the last response, 2xx or not, once
+        nothing is left to retry (a retriable status that persists raises)."""
         p = self.policy
         backoff = wait_exponential_jitter(initial=p.backoff_initial, max=p.backoff_max)
 
@@ -276,7 +287,9 @@ class HttpClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    last = await self._attempt(method, url, params, json_body, what)
+                    last = await attempt_once()
+                    if _retriable(last):
+                        raise _Transient(f"HTTP {last.status_code}", retry_after(last), last)
         except _Transient as exc:
             if exc.response is not None:
                 raise_for_status(exc.response, what)
@@ -286,27 +299,27 @@ class HttpClient:
         return last
 
     async def _attempt(self, method: str, url: str, params: Mapping[str, str] | None,
-                       json_body: Any, what: str) -> httpx.Response:
-        response = await self._send(method, url, params, json_body)
+                       json_body: Any) -> httpx.Response:
+        response = await self._send(self._build(method, url, params, json_body))
         if response.status_code == 401 and self.credentials is not None:
             # A token that expired or was revoked mid-run: drop it, fetch once more.
             self.credentials.invalidate(response.request.headers.get("authorization"))
-            response = await self._send(method, url, params, json_body)
-        if _retriable(response):
-            raise _Transient(f"HTTP {response.status_code}", retry_after(response), response)
-        raise_for_status(response, what)
+            response = await self._send(self._build(method, url, params, json_body))
         return response
 
-    async def _send(self, method: str, url: str, params: Mapping[str, str] | None,
-                    json_body: Any) -> httpx.Response:
+    def _build(self, method: str, url: str, params: Mapping[str, str] | None,
+               json_body: Any) -> httpx.Request:
+        return self.client.build_request(method, url.lstrip("/"), params=params,
+                                         json=json_body)
+
+    async def _send(self, request: httpx.Request, *, authorize: bool = True) -> httpx.Response:
         if self.limiter is not None:
             await self.limiter.wait()
-        request = self.client.build_request(method, url.lstrip("/"), params=params,
-                                            json=json_body)
-        if self.credentials is not None:
+        if authorize and self.credentials is not None:
             request.headers["Authorization"] = f"Bearer {await self.credentials.token()}"
-        if self.signer is not None:
-            request.headers["Authorization"] = self.signer.header(method, str(request.url))
+        if authorize and self.signer is not None:
+            request.headers["Authorization"] = self.signer.header(request.method,
+                                                                  str(request.url))
         try:
             response = await self.client.send(request)
             await response.aread()
@@ -321,30 +334,17 @@ class HttpClient:
                           auth: tuple[str, str]) -> httpx.Response:
         """POST to a token endpoint under the same retries (used by ClientCredentials)."""
         what = f"{self.name} token endpoint {url}"
-        p = self.policy
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(p.attempts),
-            wait=wait_exponential_jitter(initial=p.backoff_initial, max=p.backoff_max),
-            retry=retry_if_exception_type(_Transient), reraise=True, sleep=self._sleep)
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    if self.limiter is not None:
-                        await self.limiter.wait()
-                    try:
-                        response = await self.client.post(url, data=dict(data), auth=auth)
-                    except httpx.TimeoutException as exc:
-                        raise _Transient("timed out") from exc
-                    except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                        raise _Transient(f"could not reach it ({exc})") from exc
-                    if _retriable(response):
-                        raise _Transient(f"HTTP {response.status_code}", retry_after(response))
-        except _Transient as exc:
-            raise RetriableError(f"{what}: {exc}; the run will be retried") from None
+
+        def build() -> httpx.Request:
+            request = self.client.build_request("POST", url, data=dict(data))
+            basic = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            request.headers["Authorization"] = f"Basic {basic}"
+            return request
+
+        response = await self._retrying(what, lambda: self._send(build(), authorize=False))
         if response.status_code in (400, 401):
             raise ConfigError(f"{what} refused the client credentials (HTTP "
                               f"{response.status_code}: {error_detail(response)}). Check the "
                               f"client id, secret and scopes of this connection.")
         raise_for_status(response, what)
         return response
-
