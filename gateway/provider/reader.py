@@ -2,7 +2,10 @@
 
 A page is a count and a keyset-friendly ordered slice of one stream's table, constrained by
 the path (``/schools/{id}/classes``), the client's sharing rule and the consumer's filter.
-Users carry their active roles and profiles, fetched for the whole page at once.
+Users carry their active roles and profiles, fetched for the whole page at once. A page
+holds active records, or also ``tobedeleted`` ones when a delta consumer's filter asks
+(``dateLastModified>'…'``); a single record, or a path's parent, is found whatever its
+status, so ``GET /users/{id}`` of a deleted user answers it with ``status: tobedeleted``.
 
 The count decides how the slice is cut. Usually the page comes from a walk of the table in
 page order (the key index), stopping at the page's last row. But when an index finds the
@@ -36,7 +39,7 @@ from gateway.model.oneroster import NESTED_STREAMS, fast_json, to_model
 from gateway.model.schema import STREAMS
 from gateway.provider.coursework import visible_coursework
 from gateway.provider.query.fields import SqliteOnly
-from gateway.provider.sharing import Grant, visible
+from gateway.provider.sharing import Grant, visible, within
 from gateway.store.tables import record_select, stream_tables, tenants
 
 __all__ = ["COUNT_CACHE_SIZE", "SORTED_KEYS_FACTOR", "Page", "Reader", "to_json"]
@@ -79,9 +82,17 @@ class Reader:
         self.tenant_id = tenant_id
         self.grant = grant
 
-    def scope(self, stream: str, table: sa.FromClause) -> list[Condition]:
-        return [table.c.tenant_id == self.tenant_id,
-                *visible(stream, table, self.tenant_id, self.grant),
+    def scope(self, stream: str, table: sa.FromClause, *,
+              deleted: bool = True) -> list[Condition]:
+        """The tenant's records of ``stream`` within the client's grant: of every status
+        (``tobedeleted`` ones judged by what they stored, see :func:`sharing.within`), or
+        unless ``deleted``, the active ones only."""
+        if deleted:
+            rule = within(stream, table, self.tenant_id, self.grant)
+        else:
+            rule = [table.c.status == "active",
+                    *visible(stream, table, self.tenant_id, self.grant)]
+        return [table.c.tenant_id == self.tenant_id, *rule,
                 *visible_coursework(stream, table, self.tenant_id, self.grant)]
 
     def exists(self, stream: str, where: Sequence[Condition]) -> bool:
@@ -91,9 +102,11 @@ class Reader:
             return conn.execute(q).first() is not None
 
     def page(self, stream: str, where: Sequence[Condition], order: Sequence[Any],
-             limit: int, offset: int) -> Page:
+             limit: int, offset: int, *, deleted: bool = False) -> Page:
+        """A page of the records matching ``where``: active ones, or with ``deleted`` (a
+        delta consumer's filter, see :func:`query.collection_filter`) of every status."""
         t = stream_tables[stream]
-        conditions = [*self.scope(stream, t), *where]
+        conditions = [*self.scope(stream, t, deleted=deleted), *where]
         count = sa.select(sa.func.count()).select_from(t).where(*conditions)
         with self.engine.connect() as conn:
             total = self._count(conn, count)

@@ -23,8 +23,8 @@ from gateway.provider.errors import SPEC_CODE_MINOR, unknown_object
 from gateway.provider.query import (
     FieldMap,
     QueryWarning,
+    collection_filter,
     field_map,
-    filter_clause,
     link_header,
     page,
     select_fields,
@@ -116,12 +116,13 @@ def _serve(endpoint: Endpoint, store: Store, caller: Caller, request: Request,
         nested = reader.nested(stream, [row]).get(row["sourcedId"])
         return JSONResponse({endpoint.wrapper: shape.to_json(endpoint, row, base, nested,
                                                              fields)}), 1
-    condition = filter_clause(fmap, table, query.get("filter"))
+    # Active records, or of every status for a filter on dateLastModified or status.
+    condition, deleted = collection_filter(fmap, table, query.get("filter"))
     order = sort_clause(fmap, table, query.get("sort"), query.get("orderBy"),
                         warnings=warnings)
     slice_ = page(query.get("limit"), query.get("offset"), max_limit)
     found = reader.page(stream, [*where, *([condition] if condition is not None else [])],
-                        order, slice_.limit, slice_.offset)
+                        order, slice_.limit, slice_.offset, deleted=deleted)
     nested_rows = reader.nested(stream, found.rows)
     body: dict[str, Any] = {endpoint.wrapper: [
         shape.to_json(endpoint, row, base, nested_rows.get(row["sourcedId"]), fields)

@@ -15,6 +15,14 @@ The rule, stream by stream, with S schools, C classes and G grades granted (each
 - orgs: the schools in S and their parent organisations;
 - demographics: only if granted, and only of visible users;
 - academicSessions: all (calendars are not personal data).
+
+That is the rule for active records. A record marked ``tobedeleted`` (listed to a delta
+consumer's filter, and served by its id; see :func:`within`) has lost what made it visible:
+a deleted user's roles and enrollments are deleted with it. It is judged by what it stored
+instead, whatever has become of that: a deleted enrollment by its class, a deleted user by
+the enrollments and roles it had, each as the same rule with "active" left out (a class of
+a granted school counts though deleted too). A record never within the grant stays
+invisible.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import sqlalchemy as sa
 
 from gateway.store.tables import stream_tables
 
-__all__ = ["Grant", "active", "in_list", "visible"]
+__all__ = ["Grant", "active", "in_list", "visible", "within"]
 
 Condition = sa.ColumnElement[bool]
 
@@ -63,36 +71,62 @@ def active(table: sa.FromClause, tenant_id: int) -> list[Condition]:
     return [table.c.tenant_id == tenant_id, table.c.status == "active"]
 
 
-def visible(stream: str, table: sa.FromClause, tenant_id: int, grant: Grant) -> list[Condition]:
-    """Conditions that keep ``table`` (an alias of ``stream``'s table) within the grant."""
+def _rows(table: sa.FromClause, tenant_id: int, live: bool) -> list[Condition]:
+    """The tenant's rows of ``table``: only the active ones if ``live``, else all."""
+    return active(table, tenant_id) if live else [table.c.tenant_id == tenant_id]
+
+
+def visible(stream: str, table: sa.FromClause, tenant_id: int, grant: Grant, *,
+            live: bool = True) -> list[Condition]:
+    """Conditions that keep ``table`` (an alias of ``stream``'s table) within the grant:
+    an active record's rule, or with ``live=False`` a deleted record's (by what it stored,
+    whatever the status of the rows it points at)."""
     if stream == "demographics":
         if not grant.demographics:
             return [sa.false()]
-        return _users(table.c.sourced_id, tenant_id, grant)
+        return _users(table.c.sourced_id, tenant_id, grant, live)
     if _whole(grant):
         return []
     if stream == "classes":
         return _classes(table, grant)
     if stream == "enrollments":
-        return [table.c.class_sourced_id.in_(_visible_classes(tenant_id, grant))]
+        return [table.c.class_sourced_id.in_(_visible_classes(tenant_id, grant, live=live))]
     if stream == "users":
-        return _users(table.c.sourced_id, tenant_id, grant)
+        return _users(table.c.sourced_id, tenant_id, grant, live)
     if stream == "courses":
         of_class = table.c.sourced_id.in_(_visible_classes(tenant_id, grant,
-                                                           "course_sourced_id"))
+                                                           "course_sourced_id", live=live))
         if grant.schools is None:
             return [of_class]
         return [sa.or_(table.c.org_sourced_id.in_(sorted(grant.schools)), of_class)]
     if stream == "orgs":
         if grant.schools is None:
             return [table.c.sourced_id.in_(_visible_classes(tenant_id, grant,
-                                                            "school_sourced_id"))]
+                                                            "school_sourced_id", live=live))]
         o = stream_tables["orgs"].alias("vis_org")
         parents = sa.select(o.c.parent_sourced_id).where(
             o.c.tenant_id == tenant_id, o.c.sourced_id.in_(sorted(grant.schools)))
         return [sa.or_(table.c.sourced_id.in_(sorted(grant.schools)),
                        table.c.sourced_id.in_(parents.scalar_subquery()))]
     return []  # academicSessions and the gradebook/resources streams (later) are not scoped
+
+
+def within(stream: str, table: sa.FromClause, tenant_id: int, grant: Grant
+           ) -> list[Condition]:
+    """Conditions that keep ``table``'s records of every status within the grant: an active
+    record by :func:`visible`'s rule, any other by its own stored references."""
+    live = visible(stream, table, tenant_id, grant)
+    if not live or _status_free(stream, grant):
+        return live
+    gone = visible(stream, table, tenant_id, grant, live=False)
+    return [sa.or_(sa.and_(table.c.status == "active", *live),
+                   sa.and_(table.c.status != "active", *gone))]
+
+
+def _status_free(stream: str, grant: Grant) -> bool:
+    """Whether ``stream``'s rule reads only the record's own columns, the same for every
+    status: a class's school, id and grades; an org named by the granted schools."""
+    return stream == "classes" or (stream == "orgs" and grant.schools is not None)
 
 
 def _whole(grant: Grant) -> bool:
@@ -110,24 +144,27 @@ def _classes(c: sa.FromClause, grant: Grant) -> list[Condition]:
     return out
 
 
-def _visible_classes(tenant_id: int, grant: Grant,
-                     column: str = "sourced_id") -> sa.Select[tuple[str]]:
-    """``column`` of every active class within the grant (uncorrelated: found once)."""
+def _visible_classes(tenant_id: int, grant: Grant, column: str = "sourced_id", *,
+                     live: bool = True) -> sa.Select[tuple[str]]:
+    """``column`` of every class within the grant, active ones only if ``live``
+    (uncorrelated: found once)."""
     c = stream_tables["classes"].alias("vis_class")
-    return sa.select(c.c[column]).where(*active(c, tenant_id), *_classes(c, grant))
+    return sa.select(c.c[column]).where(*_rows(c, tenant_id, live), *_classes(c, grant))
 
 
-def _users(user_id: sa.ColumnElement[str], tenant_id: int, grant: Grant) -> list[Condition]:
+def _users(user_id: sa.ColumnElement[str], tenant_id: int, grant: Grant,
+           live: bool = True) -> list[Condition]:
     if _whole(grant):
         return []
     e = stream_tables["enrollments"].alias("vis_enr")
     enrolled = sa.select(e.c.user_sourced_id).where(
-        *active(e, tenant_id), e.c.class_sourced_id.in_(_visible_classes(tenant_id, grant)))
+        *_rows(e, tenant_id, live),
+        e.c.class_sourced_id.in_(_visible_classes(tenant_id, grant, live=live)))
     if grant.schools is None or grant.classes is not None or grant.grades is not None:
         return [user_id.in_(enrolled)]
     r = stream_tables["roles"].alias("vis_role")
     staff = sa.select(r.c.user_sourced_id).where(
-        *active(r, tenant_id), r.c.org_sourced_id.in_(sorted(grant.schools)))
+        *_rows(r, tenant_id, live), r.c.org_sourced_id.in_(sorted(grant.schools)))
     # One IN over both sets, not an OR of two: PostgreSQL cannot join an OR, and tested
     # every user of the tenant against two hashed sets (25 ms at 100,000 users).
     return [user_id.in_(sa.union_all(enrolled, staff))]

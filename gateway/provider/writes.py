@@ -13,8 +13,9 @@ What the official file says, and what this module does:
 - ``DELETE /{collection}/{sourcedId}`` (``204`` "successfully deleted"; "If the
   corresponding record cannot be located then an 'unknown' error code is returned"):
   marks the record ``tobedeleted`` (nothing is ever hard-deleted, as in a sync) and
-  answers ``204``; deleting a record already ``tobedeleted`` changes nothing. Reads keep
-  serving the record with ``status: tobedeleted``, as rostering does after a sync deletes.
+  answers ``204``; deleting a record already ``tobedeleted`` changes nothing. A read by
+  its id keeps serving it with ``status: tobedeleted``, and a list serves it to a filter
+  on ``dateLastModified`` or ``status``, as rostering does after a sync deletes.
   Nothing cascades (a deleted line item's results stay).
 - ``POST`` of a set (``/classes/{id}/lineItems``, ``/schools/{id}/lineItems``,
   ``/lineItems/{id}/results``, ``/classes/{id}/academicSessions/{id}/results``; ``201``

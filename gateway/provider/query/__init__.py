@@ -34,6 +34,9 @@ Decisions where the spec is silent:
 - A user's ``roles.*`` match the roles the provider nests into the user: the active ones, or
   all of them for a user without an active role (see ``gateway.provider.reader``).
 - Passwords can be neither filtered nor sorted on.
+- A collection serves active records only, unless the filter names ``dateLastModified`` or
+  ``status`` (see :func:`collection_filter`): then ``tobedeleted`` records match too, so a
+  delta consumer learns of deletions.
 - A value containing NUL (U+0000) is an ``invalid_filter_field`` error on every database:
   no stored text holds one (PostgreSQL cannot), and binding one fails there.
 """
@@ -67,6 +70,7 @@ from gateway.provider.query.grammar import (
 from gateway.store.tables import stream_tables
 
 __all__ = [
+    "CHANGE_FIELDS",
     "INT32_MAX",
     "MAX_PREDICATES",
     "OPS",
@@ -81,6 +85,7 @@ __all__ = [
     "Predicate",
     "QueryError",
     "QueryWarning",
+    "collection_filter",
     "compile_filter",
     "field_map",
     "filter_clause",
@@ -124,6 +129,38 @@ def filter_clause(stream: str | FieldMap, table: sa.FromClause | None,
     if text is None:
         return None
     return compile_filter(parse_filter(text), stream, table)
+
+
+CHANGE_FIELDS = frozenset({"dateLastModified", "status"})
+"""Fields whose mention in a filter lets ``tobedeleted`` records match it (see
+:func:`collection_filter`)."""
+
+
+def collection_filter(stream: str | FieldMap, table: sa.FromClause | None,
+                      text: str | None) -> tuple[sa.ColumnElement[bool] | None, bool]:
+    """A collection's ``filter`` as a condition, and whether ``tobedeleted`` records may
+    match it (else a collection serves active records only).
+
+    They may when the filter names ``dateLastModified`` or ``status``: a delta consumer's
+    ``dateLastModified>'…'`` learns what was deleted since, and ``status='tobedeleted'``
+    asks for deletions outright. Per ``OR`` branch: in ``dateLastModified>'…' OR
+    familyName='x'`` the second branch still matches active records only.
+    """
+    if text is None:
+        return None, False
+    fields = _fields(stream)
+    t = stream_tables[fields.stream] if table is None else table
+    node = parse_filter(text)
+    branches = node.items if isinstance(node, Or) else (node,)
+    names = [{p.field for p in (b.items if isinstance(b, And) else (b,))} & CHANGE_FIELDS
+             for b in branches]
+    if not any(names):
+        return compile_filter(node, fields, t), False
+    if all(names):
+        return compile_filter(node, fields, t), True
+    return sa.or_(*(compile_filter(b, fields, t) if named
+                    else sa.and_(compile_filter(b, fields, t), t.c.status == "active")
+                    for b, named in zip(branches, names, strict=True))), True
 
 
 def sort_clause(stream: str | FieldMap, table: sa.FromClause | None, sort: str | None,

@@ -1,12 +1,14 @@
 """The OneRoster REST consumer against our own provider over real HTTP on loopback: a full
 pull reproduces the source tenant record for record, with either paging style, into SQLite
-and PostgreSQL; incremental pulls apply only changes; the deletion safeguard holds a pull
-that lost most of a roster."""
+and PostgreSQL; incremental pulls apply only changes, deletions included (also for a client
+granted one school); the deletion safeguard holds a pull that lost most of a roster."""
 
 from __future__ import annotations
 
 import asyncio
+import csv
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,10 @@ from cryptography.fernet import Fernet
 from gateway.engine.run import RunOptions, RunReport, sync
 from gateway.sample import write_delta, write_district
 from gateway.secrets import SecretBox
+from gateway.store.clients import ProviderClients, Sharing
 from gateway.store.store import Store
 from gateway.store.tables import stream_tables
-from tests.connectors.oneroster_rest.live import LiveProvider, load_source, serve
+from tests.connectors.oneroster_rest.live import SCOPES, LiveProvider, load_source, serve
 from tests.helpers import counts
 
 ROSTER = ("orgs", "academicSessions", "courses", "classes", "users", "demographics",
@@ -124,6 +127,51 @@ def test_incremental_pull_applies_only_changes(store: Store, live: LiveProvider,
     assert 0 < c["users"]["updated"] + c["users"]["added"] < 50
     assert c["enrollments"]["added"] > 0
     assert assert_same_active_users(live, store)
+
+
+@pytest.mark.parametrize("grant", ["tenant", "school"])
+def test_incremental_pull_applies_deletions(store: Store, live: LiveProvider, district: Path,
+                                            tmp_path: Path, grant: str) -> None:
+    """Students the SIS deletes in a CSV delta are soft-deleted by the consumer's next
+    incremental pull, users and enrollments, without waiting for a reconcile: the
+    provider serves them as tobedeleted to its dateLastModified filter, also to a client
+    granted one school, whose deleted students no longer hold an active role there."""
+    if grant == "school":
+        _, client_id, secret = ProviderClients(live.store.engine, live.store.secrets).create(
+            live.tenant_id, "school-consumer", SCOPES,
+            Sharing(schools=frozenset({"sch-0001"}), demographics=True))
+        live = replace(live, client_id=client_id, secret=secret)
+    rest_connection(store, live)
+    assert pull(store).status == "succeeded"
+    dest = store.tenant("dest").id
+    reconciled = store.connection("dest/sis").state["reconciled"]
+    had = {stream: rows(store, dest, stream) for stream in ("users", "enrollments")}
+    delta = tmp_path / "delta"
+    write_delta(district, delta, share=0.05, mode="delta")
+    deleted = {stream: _deleted_in(delta / f"{stream}.csv")
+               for stream in ("users", "enrollments")}
+    live.store.add_connection("source", "delta", "oneroster-csv", {"path": str(delta)}, {})
+    changed = asyncio.run(sync(live.store, live.store.connection("source/delta"),
+                               RunOptions()))
+    assert changed.status == "succeeded", changed.message
+
+    report = pull(store)
+    assert report.status == "succeeded", (report.message, report.problems[:3])
+    assert store.connection("dest/sis").state["reconciled"] == reconciled, "incremental"
+    c = counts(report)
+    for stream in ("users", "enrollments"):
+        gone = deleted[stream] & set(had[stream])
+        assert len(gone) > (2 if grant == "school" else 10), stream
+        now = rows(store, dest, stream)
+        assert {k for k in gone if now[k][0] == "tobedeleted"} == gone, stream
+        assert c[stream]["deleted"] == len(gone), stream
+    assert not {r[1] for r in roles(store, dest) if r[0] == "active"} & deleted["users"]
+    assert assert_same_active_users(live, store) if grant == "tenant" else True
+
+
+def _deleted_in(path: Path) -> set[str]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return {r["sourcedId"] for r in csv.DictReader(f) if r["status"] == "tobedeleted"}
 
 
 def assert_same_active_users(live: LiveProvider, store: Store) -> bool:

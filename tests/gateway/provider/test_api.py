@@ -242,14 +242,18 @@ def test_delta_and_name_filters_page_through_exactly_their_users(
     report = asyncio.run(sync(provider.store, provider.store.connection("district/delta"),
                               RunOptions()))
     assert report.status == "succeeded", report.message
-    users = _records(provider, "/users")
+    # Every user, the delta's deleted ones included (the filter names dateLastModified).
+    users = _records(provider, "/users", filter="dateLastModified>'2000-01-01'")
     everyone = [u["sourcedId"] for u in users]  # in the database's order of sourcedIds
     assert 20 < len(changed) < len(users) // 5
+    assert _page_through(provider, "/users", 9) == [
+        u["sourcedId"] for u in users if u["status"] == "active"], "no filter: active only"
 
     assert _page_through(provider, "/users", 7, filter=f"dateLastModified>'{since}'") == [
         u for u in everyone if u in changed]
     # Another order: the database's own, as the unfiltered listing walks it.
-    by_name = _page_through(provider, "/users", sort="familyName", orderBy="desc")
+    by_name = _page_through(provider, "/users", sort="familyName", orderBy="desc",
+                            filter="status='active' OR status='tobedeleted'")
     assert _page_through(provider, "/users", 6, filter=f"dateLastModified>='{since}'",
                          sort="familyName", orderBy="desc") == [
         u for u in by_name if u in changed]
@@ -260,7 +264,8 @@ def test_delta_and_name_filters_page_through_exactly_their_users(
     names = sorted({u["familyName"] for u in users},
                    key=lambda n: (-sum(u["familyName"] == n for u in users), n))
     for name in names[:3]:
-        family = [u["sourcedId"] for u in users if u["familyName"] == name]
+        family = [u["sourcedId"] for u in users
+                  if u["familyName"] == name and u["status"] == "active"]
         assert len(family) > 1
         assert _page_through(provider, "/users", 2, filter=f"familyName='{name}'") == family
     assert _page_through(provider, "/users", 3, filter=(

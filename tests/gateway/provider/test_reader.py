@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from gateway.provider import reader
-from gateway.provider.query import filter_clause, sort_clause
+from gateway.provider.query import collection_filter, sort_clause
 from gateway.store.clients import Sharing
 from gateway.store.store import Store
 from gateway.store.tables import metadata, stream_tables, tenants
@@ -71,16 +71,46 @@ def test_reader_pages_hold_exactly_the_matching_records_in_order(
     r = reader.Reader(engine, T1, Sharing())
     t = stream_tables["users"]
     for text, sort, order_by in PAGED:
-        clause = filter_clause("users", t, text)
+        # As a collection serves them: active users, or all for a filter on
+        # dateLastModified (or status).
+        clause, deleted = collection_filter("users", t, text)
         where = [] if clause is None else [clause]
         order = sort_clause("users", t, sort, order_by)
-        expected = ids(engine, "users", clause, order)
+        live = [] if deleted else [t.c.status == "active"]
+        expected = ids(engine, "users", sa.and_(sa.true(), *where, *live), order)
         got: list[str] = []
         for offset in range(0, 6, 2):
-            found = r.page("users", where, order, 2, offset)
+            found = r.page("users", where, order, 2, offset, deleted=deleted)
             assert found.total == len(expected), text
             got += [row["sourcedId"] for row in found.rows]
         assert got == expected, (text, sort, order_by)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (None, ["u1", "u2", "u4"]),
+    ("familyName~'smith'", ["u2"]),  # u3, deleted, is a smith too
+    ("dateLastModified>'2026-01-01'", ["u3", "u4"]),
+    ("status='tobedeleted'", ["u3"]),
+    ("status!='active'", ["u3"]),
+    ("familyName~'smith' AND dateLastModified>'2025-01-01'", ["u2", "u3"]),
+    # per OR branch: one without dateLastModified or status matches active users only
+    ("familyName~'smith' OR dateLastModified>'2026-02-01'", ["u2", "u4"]),
+    ("familyName~'smith' OR status='tobedeleted'", ["u2", "u3"]),
+])
+def test_a_collection_serves_deleted_records_to_a_filter_on_their_change(
+        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, text: str | None,
+        expected: list[str]) -> None:
+    monkeypatch.setattr(reader, "_COUNTS", OrderedDict())  # other tests' tenant 1
+    with engine.begin() as conn:
+        conn.execute(tenants.insert().values(id=T1, slug="t1", name="T1",
+                                             created_at="2026-01-01T00:00:00.000Z"))
+    t = stream_tables["users"]
+    clause, deleted = collection_filter("users", t, text)
+    found = reader.Reader(engine, T1, Sharing()).page(
+        "users", [] if clause is None else [clause], sort_clause("users", t, None, None),
+        10, 0, deleted=deleted)
+    assert [r["sourcedId"] for r in found.rows] == expected
+    assert deleted == any(name in (text or "") for name in ("dateLastModified", "status"))
 
 
 def test_sqlite_reads_a_delta_page_from_the_date_index(created_engine: sa.Engine) -> None:
@@ -124,9 +154,10 @@ def _page_plan(engine: sa.Engine, text: str) -> str:
     t = stream_tables["users"]
     r = reader.Reader(engine, T1, Sharing())
     sa.event.listen(engine, "before_cursor_execute", seen)
+    clause, deleted = collection_filter("users", t, text)
     try:
-        r.page("users", [filter_clause("users", t, text)], sort_clause("users", t, None, None),
-               100, 0)
+        r.page("users", [] if clause is None else [clause],
+               sort_clause("users", t, None, None), 100, 0, deleted=deleted)
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
     statement, parameters = statements[-1]
@@ -146,11 +177,12 @@ def _statements(engine: sa.Engine, text: str | None, grant: Sharing
 
     t = stream_tables["users"]
     r = reader.Reader(engine, T1, grant)
-    where = [] if text is None else [filter_clause("users", t, text)]
+    clause, deleted = collection_filter("users", t, text)
+    where = [] if clause is None else [clause]
     sa.event.listen(engine, "before_cursor_execute", seen)
     saved, reader._COUNTS = reader._COUNTS, OrderedDict()  # count anew: the count is planned too
     try:
-        r.page("users", where, sort_clause("users", t, None, None), 100, 0)
+        r.page("users", where, sort_clause("users", t, None, None), 100, 0, deleted=deleted)
     finally:
         reader._COUNTS = saved
         sa.event.remove(engine, "before_cursor_execute", seen)
