@@ -9,7 +9,6 @@ import json
 import math
 from collections import OrderedDict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,26 +17,11 @@ import sqlalchemy as sa
 from gateway.provider import reader
 from gateway.provider.query import collection_filter, sort_clause
 from gateway.store.clients import Sharing
-from gateway.store.store import Store
-from gateway.store.tables import metadata, stream_tables, tenants
-from tests.gateway.provider.test_query import T1, _load, ids
+from gateway.store.tables import stream_tables, tenants
+from tests.gateway.provider.test_query import T1, created_engine, engine, ids
 
+__all__ = ["created_engine", "engine"]  # the fixtures, shared with test_query
 
-@pytest.fixture
-def engine(store: Store) -> sa.Engine:
-    """A migrated store (SQLite and PostgreSQL) holding test_query's rows."""
-    _load(store.engine)
-    return store.engine
-
-
-@pytest.fixture
-def created_engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    """A SQLite file whose schema comes straight from the metadata, holding the rows."""
-    e = sa.create_engine(f"sqlite:///{tmp_path / 'query.db'}")
-    metadata.create_all(e)
-    _load(e)
-    yield e
-    e.dispose()
 
 PAGED: list[tuple[str | None, str | None, str | None]] = [
     ("dateLastModified>'2026-01-01'", None, None),
