@@ -20,14 +20,11 @@ from typing import Any
 
 from gateway.errors import Problem
 from gateway.model._values import format_float
-from gateway.model.oneroster import json_field
+from gateway.model.oneroster import CREDENTIAL_KEYS, PAIR_KEYS, json_field
 from gateway.model.schema import STREAMS, Column
 
 __all__ = ["Converted", "Converter"]
 
-_PAIRS = {("users", "userIds"): ("type", "identifier"),
-          ("scoreScales", "scoreScaleValue"): ("itemValueLHS", "itemValueRHS")}
-_CREDENTIAL = {"credentialType": "type", "username": "username", "password": "password"}
 # 1.1 field names where they differ from 1.2's.
 _FIELDS_11 = {("lineItems", "academicSessionSourcedId"): "gradingPeriod"}
 
@@ -113,7 +110,7 @@ def _pairs(keys: tuple[str, str]) -> Callable[[Any, str], str]:
 
 
 def _reader(stream: str, col: Column) -> Callable[[Any, str], str]:
-    keys = _PAIRS.get((stream, col.name))
+    keys = PAIR_KEYS.get((stream, col.name))
     if keys is not None:
         return _pairs(keys)
     if col.kind == "ref":
@@ -227,7 +224,7 @@ class Converter:
                 _text(profile.get("applicationId"), "userProfiles.applicationId"),
                 _text(profile.get("description"), "userProfiles.description"),
                 *(_text(cred.get(k), f"userProfiles.credentials.{k}")
-                  for k in _CREDENTIAL.values()), ""), position)
+                  for k in CREDENTIAL_KEYS.values()), ""), position)
 
     def _roles_11(self, record: Mapping[str, Any], sid: str, status: str, dlm: str,
                   values: list[str], position: int, out: Converted) -> None:

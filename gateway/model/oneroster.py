@@ -54,8 +54,8 @@ from ._values import (
 )
 from .schema import ALL_STREAMS, COMMON_COLUMNS, Column, Stream
 
-__all__ = ["FAST_JSON_STREAMS", "NESTED_STREAMS", "STREAM_MODELS", "fast_json", "from_model",
-           "json_field", "to_model"]
+__all__ = ["CREDENTIAL_KEYS", "FAST_JSON_STREAMS", "NESTED_STREAMS", "PAIR_KEYS",
+           "STREAM_MODELS", "fast_json", "from_model", "json_field", "to_model"]
 
 Row = Mapping[str, str | None]
 
@@ -102,13 +102,15 @@ _RENAMED = {
     ("users", "preferredGivenName"): "preferredFirstName",
     ("users", "preferredFamilyName"): "preferredLastName",
 }
-# Columns holding ``{left:right}`` lists, and the JSON keys of the two sides.
-_PAIRS = {
+PAIR_KEYS: dict[tuple[str, str], tuple[str, str]] = {
     ("users", "userIds"): ("type", "identifier"),
     ("scoreScales", "scoreScaleValue"): ("itemValueLHS", "itemValueRHS"),
 }
-# userProfiles rows carry one credential in three columns; JSON nests it in ``credentials``.
-_CREDENTIAL = {"credentialType": "type", "username": "username", "password": "password"}
+"""Columns holding ``{left:right}`` lists (by stream and column), and the JSON keys of the
+two sides of each item."""
+CREDENTIAL_KEYS = {"credentialType": "type", "username": "username", "password": "password"}
+"""userProfiles rows carry one credential in three columns; JSON nests it in
+``credentials``: column -> key of the credential object."""
 # RoleDType.userProfile is the profile's ``profileId`` URI, not a GUIDRef.
 _PROFILES = "userProfiles"
 
@@ -133,7 +135,7 @@ def json_field(stream: str, column: str) -> str:
     if column in COMMON_COLUMNS or column == "metadata":
         return column
     spec.column(column)  # KeyError for a column the stream does not have
-    if stream == "userProfiles" and column in _CREDENTIAL:
+    if stream == "userProfiles" and column in CREDENTIAL_KEYS:
         return "credentials"
     if (stream, column) in _RENAMED:
         return _RENAMED[stream, column]
@@ -171,8 +173,8 @@ def to_model(
         text = _text(row.get(column.name))
         if text is None:
             continue
-        if stream == "userProfiles" and column.name in _CREDENTIAL:
-            credential[_CREDENTIAL[column.name]] = text
+        if stream == "userProfiles" and column.name in CREDENTIAL_KEYS:
+            credential[CREDENTIAL_KEYS[column.name]] = text
         else:
             data[json_field(stream, column.name)] = _decode(stream, column, text, base_url)
     if stream == "userProfiles":
@@ -213,8 +215,8 @@ def from_model(stream: str, model: OneRosterRecord) -> dict[str, str | None]:
         "dateLastModified": format_datetime(model.dateLastModified),
     }
     for column in spec.columns:
-        if stream == "userProfiles" and column.name in _CREDENTIAL:
-            value = getattr(credential, _CREDENTIAL[column.name], None)
+        if stream == "userProfiles" and column.name in CREDENTIAL_KEYS:
+            value = getattr(credential, CREDENTIAL_KEYS[column.name], None)
         else:
             value = values[json_field(stream, column.name)]
         row[column.name] = _encode(stream, column, value)
@@ -342,7 +344,7 @@ def _nest(child: str, records: list[OneRosterRecord]) -> Any:
 
 def _decode(stream: str, column: Column, text: str, base_url: str) -> Any:
     """The JSON value of one non-empty cell; pydantic parses dates, numbers and booleans."""
-    keys = _PAIRS.get((stream, column.name))
+    keys = PAIR_KEYS.get((stream, column.name))
     if keys is not None:
         return [dict(zip(keys, pair, strict=True)) for pair in parse_pairs(text, column.name)]
     if column.kind == "list":
@@ -366,7 +368,7 @@ def _encode(stream: str, column: Column, value: Any) -> str | None:
     """The store's text of one field value, None when empty."""
     if value is None or value == []:
         return None
-    keys = _PAIRS.get((stream, column.name))
+    keys = PAIR_KEYS.get((stream, column.name))
     if keys is not None:
         pairs = [(getattr(item, keys[0]), getattr(item, keys[1])) for item in value]
         for i, (left, right) in enumerate(pairs):

@@ -19,7 +19,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from gateway.model._values import format_datetime
-from gateway.model.oneroster import STREAM_MODELS, json_field
+from gateway.model.oneroster import PAIR_KEYS, STREAM_MODELS, json_field
 from gateway.model.schema import ALL_STREAMS, Column
 from gateway.provider.query.grammar import (
     _ORDERING,
@@ -167,11 +167,6 @@ def _sqlite_only_sqlite(element: SqliteOnly, compiler: SQLCompiler, **kw: Any) -
     return compiler.process(element.condition, **kw)
 
 
-# Columns holding {left:right} lists, and the JSON keys of the two sides.
-_PAIRS: dict[tuple[str, str], tuple[str, str]] = {
-    ("users", "userIds"): ("type", "identifier"),
-    ("scoreScales", "scoreScaleValue"): ("itemValueLHS", "itemValueRHS"),
-}
 _CREDENTIALS = {"credentialType": "credentials.type", "username": "credentials.username"}
 _SECRET = frozenset({"password"})
 
@@ -205,7 +200,7 @@ def field_map(stream: str) -> FieldMap:
             path = _CREDENTIALS[col.name]
             add(path, col.kind, _scalar(col.db_name, path, col.kind, col.values))
             continue
-        pair = _PAIRS.get((stream, col.name))
+        pair = PAIR_KEYS.get((stream, col.name))
         if pair is not None:
             for side, key in enumerate(pair):
                 path = f"{name}.{key}"
