@@ -43,8 +43,8 @@ from gateway.abc import (
     Mode,
     PullItem,
 )
-from gateway.clock import utcnow
 from gateway.errors import HarborError, SourceDataError
+from gateway.model._values import format_datetime
 from gateway.net.auth import ClientCredentials, OAuth1Signer
 from gateway.net.policy import HttpClient
 
@@ -116,7 +116,7 @@ class OneRosterRestConnector(Connector[OneRosterRestConfig]):
 
     async def pull(self, state: Mapping[str, Any] | None,
                    ) -> AsyncGenerator[PullItem, bool | None]:
-        plan = _Plan(self.config, state, utcnow_dt())
+        plan = _Plan(self.config, state, datetime.now(UTC))
         streams = [s for s in self.config.streams if s not in plan.done]
         async with self._http() as http:
             slots = asyncio.Semaphore(self.config.concurrency)
@@ -215,22 +215,15 @@ class OneRosterRestConnector(Connector[OneRosterRestConfig]):
                             lines_c[start:start + step], last=start + step >= len(rows_c))
 
 
-def utcnow_dt() -> datetime:
-    return datetime.fromisoformat(utcnow().replace("Z", "+00:00"))
-
-
 def _parse(ts: str | None) -> datetime | None:
+    """A stored or served ``dateLastModified`` as an aware datetime (None if unreadable)."""
     if not ts:
         return None
     try:
-        dt = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        dt = datetime.fromisoformat(ts)
     except ValueError:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
 class _Plan:
@@ -250,7 +243,7 @@ class _Plan:
             self.full: dict[str, Any] | None = {"started": full["started"],
                                                 "done": list(full.get("done", []))}
         elif self._reconcile_due(now):
-            self.full = {"started": _iso(now), "done": []}
+            self.full = {"started": format_datetime(now), "done": []}
         else:
             self.full = None
 
@@ -287,7 +280,7 @@ class _Plan:
             parsed = min(parsed, served - CURSOR_MARGIN)
         old = _parse(self.cursors.get(stream))
         if old is None or parsed > old or self.full is not None:
-            self.cursors[stream] = _iso(parsed)
+            self.cursors[stream] = format_datetime(parsed)
 
     def finished(self, stream: str) -> dict[str, Any]:
         if self.full is not None:

@@ -16,16 +16,15 @@ is asked for ``sort=sourcedId`` so offsets stay stable between requests.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from gateway.errors import Problem, RunFatalError, SourceDataError
-from gateway.net.policy import HttpClient
+from gateway.net.policy import HttpClient, http_date
 
 __all__ = ["Page", "Pager"]
 
@@ -133,7 +132,8 @@ class Pager:
             raise SourceDataError(f"{self.http.name} sent a page without {wrapper!r}", [Problem(
                 shown, None, wrapper, f"expected a JSON object with a {wrapper!r} list, got "
                 f"{keys or 'an empty object'}; check the base URL and OneRoster version")])
-        return _Got(Page(body[wrapper], position, shown, _total(response), _date(response)),
+        return _Got(Page(body[wrapper], position, shown, _total(response),
+                         http_date(response.headers.get("date"))),
                     _next(response))
 
 
@@ -149,17 +149,6 @@ def _total(response: httpx.Response) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _date(response: httpx.Response) -> datetime | None:
-    value = response.headers.get("date")
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _next(response: httpx.Response) -> str | None:

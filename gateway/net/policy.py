@@ -46,8 +46,8 @@ from tenacity.stop import stop_base
 from gateway.errors import ConfigError, RetriableError, RunFatalError
 from gateway.net.auth import ClientCredentials, OAuth1Signer
 
-__all__ = ["HttpClient", "HttpPolicy", "RateLimiter", "error_detail", "raise_for_status",
-           "retry_after"]
+__all__ = ["HttpClient", "HttpPolicy", "RateLimiter", "error_detail", "http_date",
+           "raise_for_status", "retry_after"]
 
 USER_AGENT = "Harbormaster/0.1 (+https://github.com/harbormaster)"
 
@@ -124,14 +124,23 @@ def retry_after(response: httpx.Response, now: Callable[[], datetime] | None = N
         return max(0.0, float(value))
     except ValueError:
         pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    when = http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     current = now() if now else datetime.now(UTC)
     return max(0.0, (when - current).total_seconds())
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date (``Date``, ``Retry-After``: RFC 9110 §5.6.7) as an aware datetime;
+    None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _rate_limited(response: httpx.Response) -> bool:
