@@ -66,8 +66,28 @@ class Ids:
     session_a: str
 
 
+class TenantRows:
+    """The store side of a provider test tenant: its change version and stored rows."""
+
+    store: Store
+    tenant_id: int
+
+    def version(self) -> int:
+        with self.store.engine.connect() as conn:
+            return int(conn.execute(sa.select(tenants.c.last_version).where(
+                tenants.c.id == self.tenant_id)).scalar_one())
+
+    def row(self, stream: str, sid: str) -> dict[str, Any]:
+        t = stream_tables[stream]
+        with self.store.engine.connect() as conn:
+            found = conn.execute(t.select().where(t.c.tenant_id == self.tenant_id,
+                                                  t.c.sourced_id == sid)).first()
+        assert found is not None, sid
+        return dict(found._mapping)
+
+
 @dataclass
-class Api:
+class Api(TenantRows):
     client: TestClient
     store: Store
     tenant_id: int
@@ -102,18 +122,6 @@ class Api:
         [(_, records)] = answer.json().items()
         return {r["sourcedId"] for r in records}
 
-    def version(self) -> int:
-        with self.store.engine.connect() as conn:
-            return int(conn.execute(sa.select(tenants.c.last_version).where(
-                tenants.c.id == self.tenant_id)).scalar_one())
-
-    def row(self, stream: str, sid: str) -> dict[str, Any]:
-        t = stream_tables[stream]
-        with self.store.engine.connect() as conn:
-            found = conn.execute(t.select().where(t.c.tenant_id == self.tenant_id,
-                                                  t.c.sourced_id == sid)).first()
-        assert found is not None, sid
-        return dict(found._mapping)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from oauthlib.oauth1 import (
     SIGNATURE_HMAC_SHA1,
@@ -33,8 +32,8 @@ from gateway.provider.v1p1 import BASE, ENDPOINTS
 from gateway.settings import Settings
 from gateway.store.clients import V1P1, ProviderClients, Sharing
 from gateway.store.store import Store
-from gateway.store.tables import stream_tables, tenants
 from tests.gateway.model.test_oneroster import check
+from tests.gateway.provider.gradebook_tenant import TenantRows
 from tests.gateway.provider.test_gradebook import Ids, district  # noqa: F401 (a fixture)
 from tests.gateway.provider.v1p1_schema import DOC, response_schema
 from tests.helpers import csv_connection
@@ -49,7 +48,7 @@ COUNSELOR = "adm-0003"  # a principal made counselor: served as aide
 
 
 @dataclass
-class V11:
+class V11(TenantRows):
     client: TestClient
     store: Store
     tenant_id: int
@@ -93,19 +92,6 @@ class V11:
         signer = Client(client_id, client_secret=secret, signature_method=method, **client)
         uri, headers, _ = signer.sign(uri, http_method=http_method)
         return uri, dict(headers)
-
-    def version(self) -> int:
-        with self.store.engine.connect() as conn:
-            return int(conn.execute(sa.select(tenants.c.last_version).where(
-                tenants.c.id == self.tenant_id)).scalar_one())
-
-    def row(self, stream: str, sid: str) -> dict[str, Any]:
-        t = stream_tables[stream]
-        with self.store.engine.connect() as conn:
-            found = conn.execute(t.select().where(t.c.tenant_id == self.tenant_id,
-                                                  t.c.sourced_id == sid)).first()
-        assert found is not None, sid
-        return dict(found._mapping)
 
 
 @pytest.fixture(scope="module")
