@@ -14,7 +14,9 @@ import sqlalchemy as sa
 
 from gateway.model.schema import ALL_STREAMS, Stream
 
-__all__ = ["api_keys", "connections", "leases", "metadata", "oauth1_nonces",
+__all__ = ["api_keys", "connections", "leases", "lti_identity_links", "lti_keys",
+           "lti_launch_data", "lti_line_items", "lti_nonces", "lti_registrations",
+           "lti_score_ledger", "metadata", "oauth1_nonces",
            "provider_access_log", "provider_clients", "record_select", "run_problems", "runs",
            "schedules", "stream_tables", "tenants"]
 
@@ -178,6 +180,131 @@ oauth1_nonces = sa.Table(
     sa.Column("nonce", sa.String(255), primary_key=True),
     sa.Column("timestamp", sa.BigInteger, primary_key=True),
     sa.Index("ix_oauth1_nonces_timestamp", "timestamp"),
+)
+
+
+# LTI 1.3 (migration 0010): Harbormaster as a tool that LMSs launch, and the services it
+# calls back (Deep Linking, NRPS, AGS).
+
+lti_keys = sa.Table(
+    "lti_keys", metadata,
+    # The tool's RSA signing keys. ``state``: ``active`` signs; ``next`` is published in the
+    # JWKS ahead of a rollover so platforms cache it before it signs; ``retired`` stays
+    # published until ``retired_at`` + the grace period, for tokens signed just before.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kid", sa.String(64), nullable=False, unique=True),
+    sa.Column("private_key", sa.Text, nullable=False),  # PEM, sealed with the store's key
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("activated_at", sa.String(32), nullable=True),
+    sa.Column("retired_at", sa.String(32), nullable=True),
+)
+
+lti_registrations = sa.Table(
+    "lti_registrations", metadata,
+    # One platform registration (an LMS install) of a tenant: its issuer and our client id
+    # there, its endpoints, and the deployments of the tool it made.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("tenant_id", sa.Integer, sa.ForeignKey("tenants.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("issuer", sa.String(500), nullable=False),
+    sa.Column("client_id", sa.String(255), nullable=False),
+    sa.Column("auth_login_url", sa.Text, nullable=False),
+    sa.Column("auth_token_url", sa.Text, nullable=False),
+    sa.Column("auth_audience", sa.Text, nullable=True),
+    sa.Column("key_set_url", sa.Text, nullable=False),
+    sa.Column("deployment_ids", sa.JSON, nullable=False),
+    # ``manual`` or ``dynamic`` (LTI Dynamic Registration), and what the platform said of
+    # itself then (product family, version, supported messages).
+    sa.Column("source", sa.String(10), nullable=False, server_default="manual"),
+    sa.Column("platform", sa.JSON, nullable=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint("issuer", "client_id", name="uq_lti_registrations_issuer_client"),
+)
+
+lti_launch_data = sa.Table(
+    "lti_launch_data", metadata,
+    # pylti1p3's launch-data storage (OIDC state, login nonces, validated launches), shared
+    # by every API process; rows past ``expires_at`` (epoch seconds) are dead and swept.
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("ix_lti_launch_data_expires_at", "expires_at"),
+)
+
+lti_nonces = sa.Table(
+    "lti_nonces", metadata,
+    # Every id_token nonce accepted, per issuer, until the token could no longer be valid:
+    # a replayed launch finds its nonce here and is refused, whichever process it reaches.
+    sa.Column("issuer", sa.String(500), primary_key=True),
+    sa.Column("nonce", sa.String(255), primary_key=True),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("ix_lti_nonces_expires_at", "expires_at"),
+)
+
+lti_identity_links = sa.Table(
+    "lti_identity_links", metadata,
+    # Who an LMS user (``sub`` of a registration) is in the canonical roster, and by which
+    # rule that was decided; ``user_sourced_id`` NULL with ``status`` unmatched or conflict
+    # waits for review rather than guessing.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("registration_id", sa.Integer,
+              sa.ForeignKey("lti_registrations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sub", sa.String(255), nullable=False),
+    sa.Column("user_sourced_id", sa.String(255), nullable=True),
+    sa.Column("matched_by", sa.String(30), nullable=True),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("name", sa.String(300), nullable=True),
+    sa.Column("email", sa.String(300), nullable=True),
+    sa.Column("person_sourcedid", sa.String(255), nullable=True),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint("registration_id", "sub", name="uq_lti_identity_links_reg_sub"),
+)
+
+lti_line_items = sa.Table(
+    "lti_line_items", metadata,
+    # AGS line items the gateway found or made in a platform context, by (resourceId, tag).
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("registration_id", sa.Integer,
+              sa.ForeignKey("lti_registrations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("lineitems_url", sa.Text, nullable=False),
+    sa.Column("line_item_url", sa.Text, nullable=False),
+    sa.Column("resource_id", sa.String(255), nullable=True),
+    sa.Column("tag", sa.String(255), nullable=True),
+    sa.Column("label", sa.String(500), nullable=False),
+    sa.Column("score_maximum", sa.Float, nullable=False),
+    sa.Column("resource_link_id", sa.String(255), nullable=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Index("ix_lti_line_items_lookup", "registration_id", "resource_id", "tag"),
+)
+
+lti_score_ledger = sa.Table(
+    "lti_score_ledger", metadata,
+    # Every AGS score post, keyed by what it says (line item, user, value, timestamp): a
+    # retried push finds the key ``sent`` and sends nothing; a ``pending`` row (crash after
+    # the POST) is resent with the same timestamp, which a platform treats as the same score.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("registration_id", sa.Integer,
+              sa.ForeignKey("lti_registrations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("idempotency_key", sa.String(128), nullable=False, unique=True),
+    sa.Column("line_item_url", sa.Text, nullable=False),
+    sa.Column("user_id", sa.String(255), nullable=False),
+    sa.Column("score_given", sa.Float, nullable=True),
+    sa.Column("score_maximum", sa.Float, nullable=True),
+    sa.Column("activity_progress", sa.String(20), nullable=False),
+    sa.Column("grading_progress", sa.String(20), nullable=False),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("timestamp", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("response_status", sa.Integer, nullable=True),
+    sa.Column("message", sa.Text, nullable=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("sent_at", sa.String(32), nullable=True),
+    sa.Index("ix_lti_score_ledger_item_user", "registration_id", "line_item_url", "user_id"),
 )
 
 
