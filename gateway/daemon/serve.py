@@ -88,12 +88,14 @@ class Daemon:
     def app(self) -> Any:
         from gateway.api.app import create_app
         from gateway.api.routes.health import health_router
+        from gateway.lti.app import lti_router
         from gateway.provider.app import provider_router
 
         app = create_app(self.store, self.settings, dispatcher=self.dispatcher,
                          on_schedule_change=self.scheduler.reload if self.scheduler else None,
                          extra_routers=[health_router, provider_router(
-                             self.store, public_base_url=self.settings.public_url)])
+                             self.store, public_base_url=self.settings.public_url),
+                             lti_router(self.store, self.settings)])
         app.state.daemon = self
         return app
 

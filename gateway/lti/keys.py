@@ -9,6 +9,7 @@ sign; during the rollover the JWKS holds both. Private keys are sealed with the 
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import json
 import secrets
@@ -80,7 +81,7 @@ class ToolKeys:
                        created_at=row.created_at, activated_at=row.activated_at,
                        retired_at=row.retired_at)
 
-    def list(self) -> list[ToolKey]:
+    def list(self) -> builtins.list[ToolKey]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(lti_keys).order_by(lti_keys.c.id)).all()
         return [self._record(row) for row in rows]
@@ -98,7 +99,7 @@ class ToolKeys:
                 self._insert(conn, "active")
         return self.signing_key()
 
-    def published(self, now: datetime | None = None) -> list[ToolKey]:
+    def published(self, now: datetime | None = None) -> builtins.list[ToolKey]:
         """The keys in the JWKS: active, next, and retired ones still in their grace."""
         horizon = (now or datetime.now(UTC)) - RETIRED_GRACE
         self.signing_key()
