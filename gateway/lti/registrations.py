@@ -21,7 +21,11 @@ from gateway.clock import utcnow
 from gateway.errors import ConfigError
 from gateway.store.tables import lti_registrations, tenants
 
-__all__ = ["Registration", "RegistrationInput", "Registrations"]
+__all__ = ["Registration", "RegistrationExists", "RegistrationInput", "Registrations"]
+
+
+class RegistrationExists(ConfigError):
+    """The issuer and client id are registered already, or the tenant has the name."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -127,16 +131,17 @@ class Registrations:
     def add(self, tenant_id: int, data: RegistrationInput) -> Registration:
         data.check()
         if self.find(data.issuer, data.client_id) is not None:
-            raise ConfigError(f"issuer {data.issuer!r} with client id {data.client_id!r} is "
-                              f"registered already; update that registration instead")
+            raise RegistrationExists(f"issuer {data.issuer!r} with client id "
+                                     f"{data.client_id!r} is registered already; update that "
+                                     f"registration instead")
         now = utcnow()
         with self.engine.begin() as conn:
             duplicate = conn.execute(sa.select(lti_registrations.c.id).where(
                 lti_registrations.c.tenant_id == tenant_id,
                 lti_registrations.c.name == data.name)).first()
             if duplicate is not None:
-                raise ConfigError(f"this tenant has a registration named {data.name!r} "
-                                  f"already; choose another name")
+                raise RegistrationExists(f"this tenant has a registration named "
+                                         f"{data.name!r} already; choose another name")
             new_id = conn.execute(lti_registrations.insert().values(
                 tenant_id=tenant_id, name=data.name, issuer=data.issuer.strip(),
                 client_id=data.client_id.strip(), auth_login_url=data.auth_login_url,
@@ -187,6 +192,7 @@ class Registrations:
             f.name: changes.get(f.name, getattr(registration, f.name))
             for f in dataclasses.fields(RegistrationInput)})
         merged.check()
+        self._check_unique(registration, merged)
         values = {k: (list(v) if k == "deployment_ids" else v) for k, v in changes.items()}
         with self.engine.begin() as conn:
             conn.execute(lti_registrations.update()
@@ -195,6 +201,16 @@ class Registrations:
         updated = self.get(registration.id)
         assert updated is not None
         return updated
+
+    def _check_unique(self, registration: Registration, merged: RegistrationInput) -> None:
+        same = self.find(merged.issuer, merged.client_id)
+        if same is not None and same.id != registration.id:
+            raise RegistrationExists(f"issuer {merged.issuer!r} with client id "
+                                     f"{merged.client_id!r} is registered already")
+        named = self.by_name(registration.tenant_id, merged.name)
+        if named is not None and named.id != registration.id:
+            raise RegistrationExists(f"this tenant has a registration named {merged.name!r} "
+                                     f"already; choose another name")
 
     def add_deployment(self, registration: Registration, deployment_id: str) -> Registration:
         if deployment_id in registration.deployment_ids:
