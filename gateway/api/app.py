@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from gateway.api.deps import current_key
 from gateway.api.errors import install_error_handlers
-from gateway.api.routes import connections, oauth, runs, schedules, tenants
+from gateway.api.routes import connections, lti, oauth, runs, schedules, tenants
 from gateway.api.tokens import AccessTokens
 from gateway.daemon.dispatch import Dispatcher, NullDispatcher
 from gateway.settings import Settings
@@ -36,8 +36,8 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
     reloads); ``extra_routers`` are mounted as given, outside ``/admin`` and its key check
     (health, readiness, metrics)."""
     app = FastAPI(title="Harbormaster admin API", version="1",
-                  description="Tenants, connections, schedules and runs of a Harbormaster "
-                              "gateway. See docs/api.md.")
+                  description="Tenants, connections, schedules, runs and LTI registrations "
+                              "of a Harbormaster gateway. See docs/api.md.")
     app.state.store = store
     app.state.settings = settings
     app.state.dispatcher = dispatcher or NullDispatcher()
@@ -48,7 +48,7 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
 
     admin = APIRouter(prefix="/admin", dependencies=[Depends(current_key)],
                       responses=UNAUTHORIZED)
-    for module in (tenants, connections, schedules, runs):
+    for module in (tenants, connections, schedules, runs, lti):
         admin.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(admin)

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.abc import CheckResult
 from gateway.errors import Problem
+from gateway.lti.keys import ToolKey
+from gateway.lti.registrations import Registration
 from gateway.schedule import DEFAULT_CRON, ScheduleRule
 from gateway.store.store import ConnectionRecord, RunRecord, TenantRecord
 
@@ -21,7 +23,13 @@ __all__ = [
     "ConnectionCreate",
     "ConnectionPublic",
     "ConnectionUpdate",
+    "LtiKeyPublic",
+    "LtiRegistrationCreate",
+    "LtiRegistrationPublic",
+    "LtiRegistrationUpdate",
     "ProblemPublic",
+    "RegistrationLinkCreate",
+    "RegistrationLinkPublic",
     "RunDetail",
     "RunPublic",
     "RunQueued",
@@ -32,6 +40,7 @@ __all__ = [
     "TenantCreate",
     "TenantPublic",
     "TokenResponse",
+    "ToolConfigurationPublic",
 ]
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
@@ -230,3 +239,119 @@ class RunDetail(RunPublic):
 
 def _counts(counts: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
     return {stream: dict(c) for stream, c in counts.items()}
+
+
+class LtiRegistrationCreate(_In):
+    """A platform registration typed in from the LMS's tool page (manual registration)."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=NAME,
+                      description="Unique in the tenant, e.g. `canvas-production`.")
+    issuer: str = Field(min_length=1, max_length=500,
+                        description="The platform's issuer (`iss` of its launches).")
+    client_id: str = Field(min_length=1, max_length=255,
+                           description="The client id the LMS gave Harbormaster.")
+    auth_login_url: str = Field(description="The platform's OIDC authorization endpoint.")
+    auth_token_url: str = Field(description="The platform's OAuth 2 token endpoint.")
+    key_set_url: str = Field(description="The platform's public keyset (JWKS) URL.")
+    auth_audience: str | None = Field(
+        None, description="The `aud` of token requests, where the platform wants other than "
+                          "the token URL (D2L: `https://api.brightspace.com/auth/token`).")
+    deployment_ids: list[str] = Field(default_factory=list,
+                                      description="The deployment ids the LMS shows.")
+
+
+class LtiRegistrationUpdate(_In):
+    """Fields to change; the others keep their values. ``deployment_ids`` replaces the list;
+    ``auth_audience: null`` goes back to the token URL."""
+
+    name: str | None = Field(None, min_length=1, max_length=100, pattern=NAME)
+    issuer: str | None = Field(None, min_length=1, max_length=500)
+    client_id: str | None = Field(None, min_length=1, max_length=255)
+    auth_login_url: str | None = None
+    auth_token_url: str | None = None
+    key_set_url: str | None = None
+    auth_audience: str | None = None
+    deployment_ids: list[str] | None = None
+
+
+class LtiRegistrationPublic(BaseModel):
+    id: int
+    tenant: str
+    name: str
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    auth_token_url: str
+    auth_audience: str | None
+    key_set_url: str
+    deployment_ids: list[str]
+    source: str
+    """``manual`` or ``dynamic`` (LTI Dynamic Registration)."""
+    platform: dict[str, Any] | None
+    """What a dynamically registering platform said of itself (product, version)."""
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, registration: Registration) -> LtiRegistrationPublic:
+        return cls(**registration.as_public())
+
+
+class RegistrationLinkCreate(_In):
+    name: str | None = Field(None, min_length=1, max_length=100, pattern=NAME,
+                             description="The registration's name; default "
+                                         "`<product>-<LMS host>`.")
+    expires_in_hours: int = Field(24, ge=1, le=168,
+                                  description="How long the link can be used (one week "
+                                              "at most).")
+
+
+class RegistrationLinkPublic(BaseModel):
+    url: str
+    """What the LMS admin pastes into the LMS's Dynamic Registration field. It registers
+    one LMS for this tenant, once: treat it like a password until it is used."""
+    tenant: str
+    name: str | None
+    expires_at: str
+
+
+class ToolConfigurationPublic(BaseModel):
+    """What an LMS admin types into a manual LTI 1.3 registration."""
+
+    login_url: str
+    """OIDC login initiation URL (Moodle: "Initiate login URL")."""
+    launch_url: str
+    """Target link URI (Moodle: "Tool URL")."""
+    redirect_uris: list[str]
+    deep_linking_url: str
+    jwks_url: str
+    """Public keyset URL (Moodle: "Public keyset"; Canvas: "Public JWK URL")."""
+    domain: str
+    scopes: list[str]
+    claims: list[str]
+    dynamic_registration: str
+    """How to get a Dynamic Registration link (each is single use and expires)."""
+    canvas_json_url: str
+    """Canvas developer key, "Enter URL" method."""
+    canvas: dict[str, Any]
+    """Canvas developer key, "Paste JSON" method."""
+
+
+class LtiKeyPublic(BaseModel):
+    """A tool signing key, public facts only (never private material)."""
+
+    kid: str
+    state: str
+    """``active`` signs; ``next`` is published ahead of a rotation; ``retired`` is
+    published for a grace period after it stopped signing."""
+    published: bool
+    """In the JWKS at ``/.well-known/jwks.json`` now."""
+    created_at: str
+    activated_at: str | None
+    retired_at: str | None
+
+    @classmethod
+    def of(cls, key: ToolKey, published: bool) -> LtiKeyPublic:
+        return cls(kid=key.kid, state=key.state, published=published,
+                   created_at=key.created_at, activated_at=key.activated_at,
+                   retired_at=key.retired_at)

@@ -14,6 +14,13 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/admin/tenants/{tenant}/connections/{name}"): {"config": {"path": "/tmp/y"}},
     ("PUT", "/admin/tenants/{tenant}/connections/{name}/schedule"): {"cron": "0 4 * * *"},
     ("POST", "/admin/tenants/{tenant}/connections/{name}/runs"): {"dry_run": True},
+    ("POST", "/admin/tenants/{tenant}/lti/registrations"): {
+        "name": "lms", "issuer": "https://lms.example", "client_id": "c1",
+        "auth_login_url": "https://lms.example/auth", "auth_token_url": "https://lms.example/token",
+        "key_set_url": "https://lms.example/jwks"},
+    ("PATCH", "/admin/tenants/{tenant}/lti/registrations/{registration_id}"):
+        {"deployment_ids": ["d1"]},
+    ("POST", "/admin/tenants/{tenant}/lti/dynamic-registration-links"): {},
 }
 """A valid body for each route that takes one, so a refusal is not a validation error."""
 
