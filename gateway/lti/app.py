@@ -18,16 +18,20 @@ import jwt
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pylti1p3.exception import LtiException, OIDCException
+from starlette.background import BackgroundTask
 from starlette.responses import JSONResponse, Response
 
 from gateway.lti import pages
 from gateway.lti.adapters import ToolCookies, ToolRequest, ToolSession
 from gateway.lti.config import LaunchRefused, PlatformKeys, ToolConf
+from gateway.lti.contexts import Contexts
 from gateway.lti.deep_linking import content_item, response_jwt
 from gateway.lti.identity import IdentityLinks, match_class
 from gateway.lti.keys import ToolKeys
 from gateway.lti.launch import CLAIM, DL_CLAIM, ToolLaunch, ToolLogin
+from gateway.lti.nrps import memberships, reconcile
 from gateway.lti.registrations import Registration, Registrations
+from gateway.lti.services import ServiceClient
 from gateway.lti.storage import LaunchData, UsedNonces
 from gateway.lti.views import activities, class_view, learner_view
 from gateway.settings import Settings
@@ -94,6 +98,7 @@ class _Tool:
         self.nonces = UsedNonces(store.engine)
         self.platform_keys = platform_keys
         self.identities = IdentityLinks(store.engine)
+        self.contexts = Contexts(store.engine)
 
     def base_url(self, request: Request) -> str:
         return (self.settings.public_url or str(request.base_url)).rstrip("/")
@@ -172,20 +177,28 @@ class _Tool:
         lis = claims.get(CLAIM + "lis") or {}
         context = claims.get(CLAIM + "context") or {}
         context_title = str(context.get("title") or context.get("label") or "")
+        class_id = match_class(self.store.engine, registration.tenant_id,
+                               course_section_sourcedid=lis.get("course_section_sourcedid"),
+                               context_label=context.get("label"))
+        course = self.contexts.record(registration, claims, class_id)
         if is_staff(claims.get(CLAIM + "roles") or []):
-            class_id = match_class(self.store.engine, registration.tenant_id,
-                                   course_section_sourcedid=lis.get("course_section_sourcedid"),
-                                   context_label=context.get("label"))
             view = class_view(self.store.engine, registration.tenant_id, class_id) \
                 if class_id else None
             if view is None:
-                return pages.unlinked_page(
+                response = pages.unlinked_page(
                     context_title or "This course",
                     "This LMS course is not linked to a class in Harbormaster's roster yet.",
                     "The link is made when the LMS sends the class's SIS id (lis "
                     "course_section_sourcedid) or its course code matches one class's "
                     "classCode; ask the district's Harbormaster administrator.")
-            return pages.instructor_page(view)
+            else:
+                response = pages.instructor_page(view)
+            if course is not None and course.memberships_url:
+                # An instructor's launch is the moment to check the LMS roster against the
+                # district's: after the page is sent, so the launch does not wait for it.
+                response.background = BackgroundTask(
+                    self.roster_check, registration, course.memberships_url, class_id)
+            return response
         link = self.identities.resolve(registration, sub=str(claims["sub"]),
                                        person_sourcedid=lis.get("person_sourcedid"),
                                        email=claims.get("email"), name=claims.get("name"))
@@ -199,6 +212,22 @@ class _Tool:
                 "Your district's administrator reviews unmatched accounts; nothing is "
                 "shown until the link is confirmed.")
         return pages.learner_page(learner, context_title)
+
+    async def roster_check(self, registration: Registration, memberships_url: str,
+                           class_id: str | None) -> None:
+        """Read the course's NRPS memberships and link each member (a best effort: a
+        failure is logged, and the next instructor launch tries again)."""
+        try:
+            async with ServiceClient(self.keys) as services:
+                members = await memberships(services, registration, memberships_url)
+            result = await run_in_threadpool(reconcile, self.identities, registration,
+                                             members, class_sourced_id=class_id)
+        except Exception as exc:
+            log.warning("LTI roster check of %s (registration %s) failed: %s",
+                        memberships_url, registration.name, exc)
+            return
+        log.info("LTI roster check of %s (registration %s): %s", memberships_url,
+                 registration.name, result.counts())
 
     def picker(self, launch: ToolLaunch, registration: Registration, base: str) -> Response:
         claims = launch.claims

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from gateway.model.schema import ALL_STREAMS, Stream
 
-__all__ = ["api_keys", "connections", "leases", "lti_identity_links", "lti_keys",
+__all__ = ["api_keys", "connections", "leases", "lti_contexts", "lti_identity_links", "lti_keys",
            "lti_launch_data", "lti_line_items", "lti_nonces", "lti_registrations",
            "lti_score_ledger", "metadata", "oauth1_nonces",
            "provider_access_log", "provider_clients", "record_select", "run_problems", "runs",
@@ -242,6 +242,26 @@ lti_nonces = sa.Table(
     sa.Column("nonce", sa.String(255), primary_key=True),
     sa.Column("expires_at", sa.Float, nullable=False),
     sa.Index("ix_lti_nonces_expires_at", "expires_at"),
+)
+
+lti_contexts = sa.Table(
+    "lti_contexts", metadata,
+    # An LMS course seen in a launch: the class of the roster it is (when known), and the
+    # service endpoints its launches carried, so later pushes and roster checks know where
+    # to go without waiting for a launch.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("registration_id", sa.Integer,
+              sa.ForeignKey("lti_registrations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("context_id", sa.String(255), nullable=False),
+    sa.Column("deployment_id", sa.String(255), nullable=False),
+    sa.Column("title", sa.String(500), nullable=True),
+    sa.Column("label", sa.String(255), nullable=True),
+    sa.Column("class_sourced_id", sa.String(255), nullable=True),
+    sa.Column("memberships_url", sa.Text, nullable=True),
+    sa.Column("lineitems_url", sa.Text, nullable=True),
+    sa.Column("ags_scopes", sa.JSON, nullable=True),
+    sa.Column("last_launch_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint("registration_id", "context_id", name="uq_lti_contexts_reg_context"),
 )
 
 lti_identity_links = sa.Table(

@@ -4,7 +4,9 @@ tool's JWKS across a key rollover, and the cookie rules for HTTPS."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from html.parser import HTMLParser
 from typing import Any
 
@@ -14,8 +16,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from gateway.lti.ags import AgsClient, AgsEndpoint
 from gateway.lti.app import lti_router
+from gateway.lti.contexts import Contexts
+from gateway.lti.identity import IdentityLinks
 from gateway.lti.keys import ToolKeys
+from gateway.lti.ledger import Score
+from gateway.lti.services import ServiceClient
 from gateway.settings import Settings
 from gateway.store.store import Store
 from tests.gateway.lti.browser import Browser
@@ -189,3 +196,62 @@ def test_https_cookies_work_in_an_lms_iframe(sqlite_store: Store) -> None:
         lowered = cookie.lower()
         assert "secure" in lowered and "samesite=none" in lowered and "partitioned" in lowered
         assert "httponly" in lowered
+
+
+def _wait_for(check: Any, seconds: float = 30.0) -> Any:
+    """Poll ``check`` until it returns something truthy (work done after a response)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def test_instructor_launch_checks_the_lms_roster(lti: LtiSetup) -> None:
+    """NRPS: after an instructor's launch the tool reads the course's memberships and links
+    each member to the roster; who cannot be matched waits for review."""
+    students = [_student(lti, n) for n in range(3)]
+    stranger = User(sub="lms-stranger", name="Not In The SIS", roles=[LEARNER])
+    lti.platform.add_context("course-1", lti.roster.title, [_teacher(lti), *students, stranger])
+    response = _launch(lti, _teacher(lti), **{
+        CLAIM + "lis": {"course_section_sourcedid": lti.roster.class_id}})
+    assert response.status_code == 200, response.text
+    links = IdentityLinks(lti.store.engine)
+    assert _wait_for(lambda: links.get(lti.registration.id, "lms-stranger")) is not None
+    for n, student in enumerate(students):
+        link = links.get(lti.registration.id, student.sub)
+        assert link is not None and link.user_sourced_id == lti.roster.students[n]
+    assert [link.sub for link in links.for_review(lti.tenant_id)] == ["lms-stranger"]
+    course = Contexts(lti.store.engine).get(lti.registration.id, "course-1")
+    assert course is not None and course.class_sourced_id == lti.roster.class_id
+    assert course.memberships_url and course.lineitems_url
+
+
+def test_a_launch_gives_the_course_for_grades_through_ags(lti: LtiSetup) -> None:
+    """AGS: the course's line items URL comes from a launch; a line item is found or made
+    once by resourceId and tag, and a score posted lands in the platform's gradebook once."""
+    student = _student(lti)
+    assert lti.browser().launch(lti.platform, student).status_code == 200
+    course = Contexts(lti.store.engine).get(lti.registration.id, "course-1")
+    assert course is not None and course.lineitems_url
+
+    async def push() -> list[str]:
+        async with ServiceClient(ToolKeys(lti.store.engine, lti.store.secrets)) as services:
+            ags = AgsClient(services, lti.store.engine)
+            endpoint = AgsEndpoint(lineitems=course.lineitems_url,
+                                   scopes=frozenset(course.ags_scopes))
+            outcomes = []
+            for _ in range(2):  # a re-run finds the line item and sends nothing new
+                item = await ags.find_or_create_line_item(
+                    lti.registration, endpoint, label="Fractions unit", score_maximum=100,
+                    resource_id="lineItem:fractions", tag="harbormaster")
+                pushed = await ags.post_score(lti.registration, item, Score(
+                    user_id=student.sub, score_given=85, score_maximum=100,
+                    comment="Level 3 of 4"), endpoint=endpoint)
+                outcomes.append(pushed.outcome)
+            return outcomes
+
+    assert asyncio.run(push()) == ["sent", "already sent"]
+    assert [(s["userId"], s["scoreGiven"], s["gradingProgress"]) for s in lti.platform.scores] \
+        == [(student.sub, 85, "FullyGraded")]

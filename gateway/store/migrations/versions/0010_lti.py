@@ -1,5 +1,6 @@
-"""LTI 1.3: the tool's signing keys, platform registrations, launch data and nonces,
-identity links from NRPS, AGS line items and the ledger of every score posted.
+"""LTI 1.3: the tool's signing keys, platform registrations, launch data and nonces, the
+LMS courses seen in launches, identity links from NRPS, AGS line items and the ledger of
+every score posted.
 
 Revision ID: 0010
 Revises: 0009
@@ -67,6 +68,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("issuer", "nonce", name=op.f("pk_lti_nonces")),
     )
     op.create_index("ix_lti_nonces_expires_at", "lti_nonces", ["expires_at"])
+    op.create_table(
+        "lti_contexts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("registration_id", sa.Integer(), nullable=False),
+        sa.Column("context_id", sa.String(255), nullable=False),
+        sa.Column("deployment_id", sa.String(255), nullable=False),
+        sa.Column("title", sa.String(500), nullable=True),
+        sa.Column("label", sa.String(255), nullable=True),
+        sa.Column("class_sourced_id", sa.String(255), nullable=True),
+        sa.Column("memberships_url", sa.Text(), nullable=True),
+        sa.Column("lineitems_url", sa.Text(), nullable=True),
+        sa.Column("ags_scopes", sa.JSON(), nullable=True),
+        sa.Column("last_launch_at", sa.String(32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["registration_id"], ["lti_registrations.id"], ondelete="CASCADE",
+            name=op.f("fk_lti_contexts_registration_id_lti_registrations")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lti_contexts")),
+        sa.UniqueConstraint("registration_id", "context_id", name="uq_lti_contexts_reg_context"),
+    )
     op.create_table(
         "lti_identity_links",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -140,6 +160,7 @@ def downgrade() -> None:
     op.drop_index("ix_lti_line_items_lookup", table_name="lti_line_items")
     op.drop_table("lti_line_items")
     op.drop_table("lti_identity_links")
+    op.drop_table("lti_contexts")
     op.drop_index("ix_lti_nonces_expires_at", table_name="lti_nonces")
     op.drop_table("lti_nonces")
     op.drop_index("ix_lti_launch_data_expires_at", table_name="lti_launch_data")
