@@ -1,4 +1,5 @@
-"""The tool's routes: OIDC login, launch, the tool's JWKS, and the deep-linking picker.
+"""The tool's routes: OIDC login, launch, the tool's JWKS, the deep-linking picker, and
+Dynamic Registration (:mod:`gateway.lti.dynamic`).
 
 ``lti_router(store, settings)`` is mounted by ``harbor serve`` outside ``/admin``: an LMS and
 its users reach these without an API key; what authenticates them is the platform-signed
@@ -24,8 +25,10 @@ from starlette.responses import JSONResponse, Response
 from gateway.lti import pages
 from gateway.lti.adapters import ToolCookies, ToolRequest, ToolSession
 from gateway.lti.config import LaunchRefused, PlatformKeys, ToolConf
+from gateway.lti.configuration import JWKS_PATH, LAUNCH_PATH, LOGIN_PATH
 from gateway.lti.contexts import Contexts
 from gateway.lti.deep_linking import content_item, response_jwt
+from gateway.lti.dynamic import registration_router
 from gateway.lti.identity import IdentityLinks, match_class
 from gateway.lti.keys import ToolKeys
 from gateway.lti.launch import CLAIM, DL_CLAIM, ToolLaunch, ToolLogin
@@ -37,13 +40,10 @@ from gateway.lti.views import activities, class_view, learner_view
 from gateway.settings import Settings
 from gateway.store.store import Store
 
-__all__ = ["JWKS_PATH", "LAUNCH_PATH", "LOGIN_PATH", "lti_router"]
+__all__ = ["lti_router"]
 
 log = logging.getLogger("harbormaster.lti")
 
-LOGIN_PATH = "/lti/login"
-LAUNCH_PATH = "/lti/launch"
-JWKS_PATH = "/.well-known/jwks.json"
 DEEP_LINK_PATH = "/lti/deep-link/{launch_id}"
 
 _STAFF = ("#Instructor", "#Administrator", "#ContentDeveloper", "#TeachingAssistant",
@@ -290,9 +290,11 @@ class _Tool:
 
 def lti_router(store: Store, settings: Settings, *,
                platform_keys: PlatformKeys | None = None) -> APIRouter:
-    """The tool's public routes (see the module docstring)."""
+    """The tool's public routes (see the module docstring), Dynamic Registration's
+    included."""
     tool = _Tool(store, settings, platform_keys or PlatformKeys())
     router = APIRouter(tags=["LTI 1.3 tool"])
+    router.include_router(registration_router(store, settings))
 
     @router.get(JWKS_PATH)
     def jwks() -> JSONResponse:

@@ -21,7 +21,6 @@ from fastapi import FastAPI
 from gateway.lti.app import lti_router
 from gateway.lti.config import PlatformKeys
 from gateway.lti.configuration import SCOPES, ToolUrls, client_registration
-from gateway.lti.dynamic import registration_router
 from gateway.lti.links import AUDIENCE, ISSUER, PURPOSE, RegistrationLinks
 from gateway.lti.registrations import Registration, Registrations
 from gateway.secrets import SecretBox
@@ -68,7 +67,6 @@ def dr(store: Store) -> Iterator[Setup]:
     store.ensure_tenant("south", "South District")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     app = FastAPI()
-    app.include_router(registration_router(store, settings))
     app.include_router(lti_router(store, settings, platform_keys=PlatformKeys(min_refetch=0)))
     with start_platform() as platform, serve_app(app) as tool_url:
         yield Setup(store, platform, tool_url, RegistrationLinks(store))
