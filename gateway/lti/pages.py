@@ -23,6 +23,7 @@ border-bottom:1px solid #d0d7de}th{background:#f6f8fa}.muted{color:#57606a}
 .error{border-left:4px solid #cf222e;padding:.5rem 1rem;background:#fff5f5}
 button{font-size:1rem;padding:.4rem 1rem;margin-top:1rem}
 label{display:block;padding:.3rem 0}
+dt{font-weight:600}dd{margin:0 0 .5rem 0;word-break:break-all}
 """
 
 

@@ -10,25 +10,14 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from gateway.lti.pages import page
 from gateway.lti.registrations import Registration
 
 __all__ = ["failure_page", "success_page"]
 
-_STYLE = ("body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;"
-          "padding:0 1rem;line-height:1.5;color:#1b1b1b}h1{font-size:1.4rem}"
-          "dt{font-weight:600}dd{margin:0 0 .5rem 0;word-break:break-all}"
-          ".bad{color:#9b1c1c}")
-
 # LTI Dynamic Registration: the tool tells the platform the registration is over, and the platform
 # closes its dialog. The message carries nothing secret, so any origin may read it.
-_CLOSE = ("<script>(window.opener || window.parent).postMessage("
-          "{subject: 'org.imsglobal.lti.close'}, '*');</script>")
-
-
-def _page(title: str, body: str, *, script: str = "") -> str:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
-            f"<body>{body}{script}</body></html>")
+_CLOSE = "(window.opener || window.parent).postMessage({subject: 'org.imsglobal.lti.close'}, '*');"
 
 
 def success_page(registration: Registration, platform: Mapping[str, Any]) -> str:
@@ -47,11 +36,12 @@ def success_page(registration: Registration, platform: Mapping[str, Any]) -> str
             f"<p>Finish in the LMS: most ask you to review the new tool and turn it on "
             f"(activate, enable or deploy it) before teachers can add it to a course. You "
             f"can close this window.</p>")
-    return _page("Harbormaster is registered", body, script=_CLOSE)
+    return page("Harbormaster is registered", body, script=_CLOSE)
 
 
 def failure_page(message: str) -> str:
-    body = (f"<h1 class='bad'>Harbormaster was not registered</h1><p>{escape(message)}</p>"
+    body = (f'<h1>Harbormaster was not registered</h1><div class="error" role="alert"><p>'
+            f"{escape(message)}</p></div>"
             f"<p>Nothing was saved in Harbormaster. Close this window and start again from "
             f"the LMS once the problem is fixed.</p>")
-    return _page("Harbormaster was not registered", body)
+    return page("Harbormaster was not registered", body)
