@@ -1,9 +1,13 @@
-"""Plain functions the tests share: add a CSV connection, sync it, read the store."""
+"""Plain functions the tests share: add a CSV connection, sync it, read the store, serve an
+app on loopback."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+import uvicorn
 
 from gateway.bench.harness import throwaway_database
 from gateway.engine.run import RunOptions, RunReport, sync
@@ -24,6 +29,30 @@ SHARED = Path(os.environ.get("HARBOR_SHARED_DIR",
 
 PG_ADMIN_URL = os.environ.get("HARBOR_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn in a thread on a free loopback port; yields its
+    base URL ("http://127.0.0.1:PORT") and stops the server on exit."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
 
 
 @contextmanager

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import uvicorn
 
 from gateway.api import create_app
 from gateway.engine.run import RunOptions, sync
@@ -19,7 +14,7 @@ from gateway.provider.app import provider_router
 from gateway.settings import Settings
 from gateway.store.clients import ProviderClients, Sharing
 from gateway.store.store import Store
-from tests.helpers import csv_connection
+from tests.helpers import csv_connection, serve_app
 
 V1P1 = "https://purl.imsglobal.org/spec/or/v1p1/scope/"
 SCOPES = ["roster.readonly", "roster-core.readonly", "roster-demographics.readonly",
@@ -41,24 +36,8 @@ class LiveProvider:
 def serve(store: Store) -> Iterator[str]:
     """Serve the provider of ``store`` on a free loopback port; yields its base URL."""
     app = create_app(store, Settings(), extra_routers=[provider_router(store, max_limit=1000)])
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the provider did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with serve_app(app) as url:
+        yield url
 
 
 def load_source(store: Store, district: Path, tenant: str = "source") -> tuple[int, str, str]:
