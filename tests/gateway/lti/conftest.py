@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 
 from gateway.engine.run import RunOptions, sync
@@ -17,6 +19,7 @@ from gateway.lti.app import lti_router
 from gateway.lti.config import PlatformKeys
 from gateway.lti.registrations import Registration, RegistrationInput, Registrations
 from gateway.sample.district import write_district
+from gateway.secrets import SecretBox
 from gateway.settings import Settings
 from gateway.store.store import Store
 from gateway.store.tables import stream_tables
@@ -81,10 +84,10 @@ def load_district(store: Store, export: Path) -> int:
     return store.tenant("district").id
 
 
-@pytest.fixture
-def lti(store: Store, district_export: Path) -> Iterator[LtiSetup]:
+@contextmanager
+def serving(store: Store, export: Path) -> Iterator[LtiSetup]:
     """The district loaded, the tool served, the platform trusting it and registered."""
-    tenant_id = load_district(store, district_export)
+    tenant_id = load_district(store, export)
     keys = PlatformKeys(min_refetch=0.0)
     app = FastAPI()
     app.include_router(lti_router(store, Settings(), platform_keys=keys))
@@ -104,3 +107,21 @@ def lti(store: Store, district_export: Path) -> Iterator[LtiSetup]:
         finally:
             for browser in setup.browsers:
                 browser.close()
+
+
+@pytest.fixture
+def lti(store: Store, district_export: Path) -> Iterator[LtiSetup]:
+    """A fresh setup per test, on SQLite and on PostgreSQL."""
+    with serving(store, district_export) as setup:
+        yield setup
+
+
+@pytest.fixture(scope="module")
+def lti_shared(tmp_path_factory: pytest.TempPathFactory,
+               district_export: Path) -> Iterator[LtiSetup]:
+    """One setup on SQLite for a module's tests that only read (refused launches change
+    nothing but the used nonces), so dozens of bad payloads do not each build a district."""
+    box = SecretBox(Fernet.generate_key())
+    path = tmp_path_factory.mktemp("lti-shared") / "harbor.db"
+    with Store.open(f"sqlite:///{path}", box) as store, serving(store, district_export) as setup:
+        yield setup

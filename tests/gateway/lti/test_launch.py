@@ -54,7 +54,8 @@ def _launch(lti: LtiSetup, user: User, **claims: Any) -> httpx.Response:
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_student_launch_shows_what_harbormaster_knows(lti: LtiSetup, method: str) -> None:
+def test_student_launch_shows_what_harbormaster_knows(lti_shared: LtiSetup, method: str) -> None:
+    lti = lti_shared
     response = lti.browser().launch(lti.platform, _student(lti), method=method)
     assert response.status_code == 200, response.text
     assert "Enrolment" in response.text
@@ -62,7 +63,8 @@ def test_student_launch_shows_what_harbormaster_knows(lti: LtiSetup, method: str
     assert lti.roster.title in response.text
 
 
-def test_instructor_launch_shows_the_class(lti: LtiSetup) -> None:
+def test_instructor_launch_shows_the_class(lti_shared: LtiSetup) -> None:
+    lti = lti_shared
     response = _launch(lti, _teacher(lti), **{
         CLAIM + "lis": {"course_section_sourcedid": lti.roster.class_id}})
     assert response.status_code == 200, response.text
@@ -70,13 +72,15 @@ def test_instructor_launch_shows_the_class(lti: LtiSetup) -> None:
     assert f"{len(lti.roster.students)} students" in response.text
 
 
-def test_instructor_of_an_unlinked_course_is_told_why(lti: LtiSetup) -> None:
+def test_instructor_of_an_unlinked_course_is_told_why(lti_shared: LtiSetup) -> None:
+    lti = lti_shared
     response = lti.browser().launch(lti.platform, _teacher(lti))
     assert response.status_code == 200, response.text
     assert "not linked to a class" in response.text
 
 
-def test_unknown_student_sees_nothing_of_anyone(lti: LtiSetup) -> None:
+def test_unknown_student_sees_nothing_of_anyone(lti_shared: LtiSetup) -> None:
+    lti = lti_shared
     stranger = User(sub="lms-stranger", name="Stranger", roles=[LEARNER])
     response = lti.browser().launch(lti.platform, stranger)
     assert response.status_code == 200, response.text
@@ -126,7 +130,8 @@ def test_deep_linking_places_activities_the_platform_accepts(lti: LtiSetup) -> N
     assert again.status_code == 410
 
 
-def test_students_cannot_deep_link(lti: LtiSetup) -> None:
+def test_students_cannot_deep_link(lti_shared: LtiSetup) -> None:
+    lti = lti_shared
     _, response = _picker(lti, lti.browser(), _student(lti))
     assert response.status_code == 403
     assert "only instructors" in response.text

@@ -91,19 +91,25 @@ def _assert_refused(response: Any, status: int, words: str,
 
 @pytest.mark.parametrize(("case", "mutate", "words", "status"), CLAIM_CASES,
                          ids=[c[0] for c in CLAIM_CASES])
-def test_bad_claims_are_refused(lti: LtiSetup, caplog: pytest.LogCaptureFixture, case: str,
+def test_bad_claims_are_refused(lti_shared: LtiSetup, caplog: pytest.LogCaptureFixture,
+                                case: str,
                                 mutate: Mutation, words: str, status: int) -> None:
+    lti = lti_shared
     caplog.set_level(logging.WARNING, "harbormaster.lti")
     _assert_refused(_send(lti, mutate), status, words, caplog)
 
 
-def test_no_kid_is_refused(lti: LtiSetup, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_kid_is_refused(lti_shared: LtiSetup,
+                           caplog: pytest.LogCaptureFixture) -> None:
+    lti = lti_shared
     caplog.set_level(logging.WARNING, "harbormaster.lti")
     response = _send(lti, sign=lambda c: jwt.encode(c, lti.platform.private_pem, "RS256"))
     _assert_refused(response, 400, "has no kid", caplog)
 
 
-def test_unknown_kid_is_refused(lti: LtiSetup, caplog: pytest.LogCaptureFixture) -> None:
+def test_unknown_kid_is_refused(lti_shared: LtiSetup,
+                                caplog: pytest.LogCaptureFixture) -> None:
+    lti = lti_shared
     caplog.set_level(logging.WARNING, "harbormaster.lti")
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -112,8 +118,9 @@ def test_unknown_kid_is_refused(lti: LtiSetup, caplog: pytest.LogCaptureFixture)
     _assert_refused(response, 401, "no key with kid 'rotated-away'", caplog)
 
 
-def test_other_key_with_the_platforms_kid_is_refused(lti: LtiSetup,
+def test_other_key_with_the_platforms_kid_is_refused(lti_shared: LtiSetup,
                                                      caplog: pytest.LogCaptureFixture) -> None:
+    lti = lti_shared
     caplog.set_level(logging.WARNING, "harbormaster.lti")
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -131,12 +138,16 @@ def _tampered(lti: LtiSetup) -> Callable[[dict[str, Any]], str]:
     return sign
 
 
-def test_tampered_signature_is_refused(lti: LtiSetup, caplog: pytest.LogCaptureFixture) -> None:
+def test_tampered_signature_is_refused(lti_shared: LtiSetup,
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    lti = lti_shared
     caplog.set_level(logging.WARNING, "harbormaster.lti")
     _assert_refused(_send(lti, sign=_tampered(lti)), 401, "signature does not verify", caplog)
 
 
-def test_hs256_is_refused(lti: LtiSetup, caplog: pytest.LogCaptureFixture) -> None:
+def test_hs256_is_refused(lti_shared: LtiSetup,
+                          caplog: pytest.LogCaptureFixture) -> None:
+    lti = lti_shared
     caplog.set_level(logging.WARNING, "harbormaster.lti")
     response = _send(lti, sign=lambda c: jwt.encode(c, "a-shared-secret-long-enough-for-hs256",
                                                     "HS256", headers={"kid": "x"}))
@@ -158,7 +169,9 @@ def test_replayed_launch_is_refused(lti: LtiSetup, caplog: pytest.LogCaptureFixt
     assert elsewhere.status_code == 401
 
 
-def test_missing_state_cookie_is_refused(lti: LtiSetup, caplog: pytest.LogCaptureFixture) -> None:
+def test_missing_state_cookie_is_refused(lti_shared: LtiSetup,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    lti = lti_shared
     caplog.set_level(logging.WARNING, "harbormaster.lti")
     user = _student(lti)
     step = lti.browser().login(lti.platform, user)
@@ -168,8 +181,9 @@ def test_missing_state_cookie_is_refused(lti: LtiSetup, caplog: pytest.LogCaptur
     assert "cookies" in response.text
 
 
-def test_login_for_an_unknown_platform_is_refused(lti: LtiSetup,
+def test_login_for_an_unknown_platform_is_refused(lti_shared: LtiSetup,
                                                   caplog: pytest.LogCaptureFixture) -> None:
+    lti = lti_shared
     caplog.set_level(logging.WARNING, "harbormaster.lti")
     response = lti.browser().client.get(f"{lti.tool_url}/lti/login", params={
         "iss": "https://unknown.example", "login_hint": "x", "client_id": "nobody",
@@ -179,7 +193,8 @@ def test_login_for_an_unknown_platform_is_refused(lti: LtiSetup,
     assert any("LTI login refused" in r.getMessage() for r in caplog.records)
 
 
-def test_login_with_a_foreign_target_is_refused(lti: LtiSetup) -> None:
+def test_login_with_a_foreign_target_is_refused(lti_shared: LtiSetup) -> None:
+    lti = lti_shared
     response = lti.browser().client.get(f"{lti.tool_url}/lti/login", params={
         "iss": lti.platform.issuer, "login_hint": "x", "client_id": lti.registration.client_id,
         "target_link_uri": "https://evil.example/steal"})
