@@ -2,9 +2,12 @@
 
 :class:`ClientCredentials` keeps one access token per connection and run: it is fetched on
 first use, once however many requests wait for it, and fetched again shortly before it
-expires or when the server rejects it. :class:`OAuth1Signer` signs each request one-legged
-(consumer key and secret, no token) as OneRoster 1.1 describes, with ``oauthlib`` doing the
-RFC 5849 work, query parameters included in the signature base string.
+expires or when the server rejects it. That caching lives in :class:`CachedToken`, which
+other ways of asking for a token (the LTI service token's signed JWT) build on; the
+:class:`TokenSource` protocol is what :class:`~gateway.net.policy.HttpClient` needs of any
+of them. :class:`OAuth1Signer` signs each request one-legged (consumer key and secret, no
+token) as OneRoster 1.1 describes, with ``oauthlib`` doing the RFC 5849 work, query
+parameters included in the signature base string.
 """
 
 from __future__ import annotations
@@ -12,33 +15,47 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 from oauthlib import oauth1
 
 from gateway.errors import ConfigError
 
-__all__ = ["ClientCredentials", "OAuth1Signer"]
+__all__ = ["CachedToken", "ClientCredentials", "OAuth1Signer", "TokenPost", "TokenSource"]
 
-TokenPost = Callable[[str, Mapping[str, str], tuple[str, str]], Awaitable[httpx.Response]]
+TokenPost = Callable[[str, Mapping[str, str], tuple[str, str] | None],
+                     Awaitable[httpx.Response]]
+"""The policy-wrapped POST to a token endpoint: URL, form, and HTTP Basic credentials (None
+when the form itself authenticates the client)."""
 
 
-class ClientCredentials:
-    """An OAuth 2 client-credentials token (RFC 6749 §4.4), cached and shared.
+class TokenSource(Protocol):
+    """A bearer token an :class:`~gateway.net.policy.HttpClient` adds to every request."""
+
+    def bind(self, post: TokenPost) -> None:
+        """Take the policy-wrapped POST the token is fetched with."""
+
+    def invalidate(self, authorization: str | None) -> None:
+        """Forget the token a rejected request carried (its ``Authorization`` header)."""
+
+    async def token(self) -> str:
+        """A token valid now, fetched if needed; raises ConfigError if it is refused."""
+        ...
+
+
+class CachedToken:
+    """A token from a token endpoint (RFC 6749 §4.4), cached and shared; subclasses say
+    how to ask for it (:meth:`_request`).
 
     ``refresh_margin`` seconds before the token's ``expires_in`` runs out it counts as
     expired, so a long page fetch never starts with a token about to die (a token that lives
     less than twice the margin is renewed after half its life).
     """
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str,
-                 scope: str | None = None, *, refresh_margin: float = 60.0,
+    def __init__(self, token_url: str, *, refresh_margin: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.token_url = token_url
-        self.client_id = client_id
-        self._secret = client_secret
-        self.scope = scope
         self.refresh_margin = refresh_margin
         self._clock = clock
         self._token: str | None = None
@@ -48,8 +65,8 @@ class ClientCredentials:
         self.fetches = 0
         """How many tokens were fetched (for tests and the run log)."""
 
-    def __repr__(self) -> str:  # never show the secret or the token
-        return f"ClientCredentials({self.token_url!r}, client_id={self.client_id!r})"
+    def __repr__(self) -> str:  # never show a secret or the token
+        return f"{type(self).__name__}({self.token_url!r})"
 
     def bind(self, post: TokenPost) -> None:
         """Give the cache the policy-wrapped POST it fetches tokens with."""
@@ -73,13 +90,15 @@ class ClientCredentials:
     def _valid(self) -> bool:
         return self._token is not None and self._clock() < self._expires
 
+    def _request(self) -> tuple[dict[str, str], tuple[str, str] | None]:
+        """The token request's form and its HTTP Basic credentials, if any."""
+        raise NotImplementedError
+
     async def _fetch(self) -> None:
         if self._post is None:
-            raise RuntimeError("ClientCredentials is not bound to an HttpClient")
-        data = {"grant_type": "client_credentials"}
-        if self.scope:
-            data["scope"] = self.scope
-        response = await self._post(self.token_url, data, (self.client_id, self._secret))
+            raise RuntimeError(f"{type(self).__name__} is not bound to an HttpClient")
+        data, auth = self._request()
+        response = await self._post(self.token_url, data, auth)
         try:
             body: Any = response.json()
             token = body["access_token"]
@@ -93,6 +112,27 @@ class ClientCredentials:
         self.fetches += 1
         self._token = token
         self._expires = self._clock() + max(lifetime - self.refresh_margin, lifetime / 2)
+
+
+class ClientCredentials(CachedToken):
+    """An OAuth 2 client-credentials token, the client id and secret sent as HTTP Basic."""
+
+    def __init__(self, token_url: str, client_id: str, client_secret: str,
+                 scope: str | None = None, *, refresh_margin: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(token_url, refresh_margin=refresh_margin, clock=clock)
+        self.client_id = client_id
+        self._secret = client_secret
+        self.scope = scope
+
+    def __repr__(self) -> str:  # never show the secret or the token
+        return f"ClientCredentials({self.token_url!r}, client_id={self.client_id!r})"
+
+    def _request(self) -> tuple[dict[str, str], tuple[str, str] | None]:
+        data = {"grant_type": "client_credentials"}
+        if self.scope:
+            data["scope"] = self.scope
+        return data, (self.client_id, self._secret)
 
 
 class OAuth1Signer:

@@ -4,9 +4,9 @@ A connector builds one :class:`HttpClient` per run from its connection's setting
 every request through :meth:`HttpClient.request`. What that does, in order:
 
 - waits for the connection's client-side rate limit, if one is set;
-- signs the request (OAuth 1.0a) or adds a bearer token from the shared
-  :class:`~gateway.net.auth.ClientCredentials` cache, which fetches the token once under
-  concurrency and refreshes it before it expires;
+- signs the request (OAuth 1.0a) or adds a bearer token from a shared
+  :class:`~gateway.net.auth.TokenSource` (OAuth 2 client credentials, the LTI service
+  token), which fetches the token once under concurrency and refreshes it before it expires;
 - sends it with connect and read timeouts over a bounded connection pool;
 - retries connect errors, timeouts, ``429``, ``5xx`` and Canvas-style ``403 Rate Limit
   Exceeded`` with exponential backoff and jitter, or after the server's ``Retry-After``
@@ -27,7 +27,7 @@ import base64
 import email.utils
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,7 +44,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from gateway.errors import ConfigError, RetriableError, RunFatalError
-from gateway.net.auth import ClientCredentials, OAuth1Signer
+from gateway.net.auth import OAuth1Signer, TokenSource
 
 __all__ = ["HttpClient", "HttpPolicy", "RateLimiter", "error_detail", "http_date",
            "raise_for_status", "retry_after"]
@@ -230,7 +230,7 @@ class HttpClient:
     """An ``httpx.AsyncClient`` under the policy: use one per run and close it."""
 
     def __init__(self, base_url: str, *, policy: HttpPolicy | None = None,
-                 credentials: ClientCredentials | None = None,
+                 credentials: TokenSource | None = None,
                  signer: OAuth1Signer | None = None, name: str = "source",
                  transport: httpx.AsyncBaseTransport | None = None,
                  sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
@@ -266,12 +266,18 @@ class HttpClient:
         return await self.request("GET", url, params=params)
 
     async def request(self, method: str, url: str, *, params: Mapping[str, str] | None = None,
-                      json_body: Any = None) -> httpx.Response:
-        """Send with retries; returns the final 2xx response or raises (see module doc)."""
+                      json_body: Any = None, headers: Mapping[str, str] | None = None,
+                      allow: Collection[int] = ()) -> httpx.Response:
+        """Send with retries; returns the final 2xx response or raises (see module doc).
+
+        ``headers`` add to or replace the client's (an ``Accept`` or ``Content-Type`` media
+        type); a final status in ``allow`` is returned rather than raised, for callers to
+        whom it is an answer (a 404 that means "gone, make it again")."""
         what = f"{self.name} {method} {self.client.base_url.join(url.lstrip('/'))}"
         response = await self._retrying(what, lambda: self._attempt(method, url, params,
-                                                                    json_body))
-        raise_for_status(response, what)
+                                                                    json_body, headers))
+        if response.status_code not in allow:
+            raise_for_status(response, what)
         return response
 
     async def _retrying(self, what: str,
@@ -308,18 +314,18 @@ class HttpClient:
         return last
 
     async def _attempt(self, method: str, url: str, params: Mapping[str, str] | None,
-                       json_body: Any) -> httpx.Response:
-        response = await self._send(self._build(method, url, params, json_body))
+                       json_body: Any, headers: Mapping[str, str] | None) -> httpx.Response:
+        response = await self._send(self._build(method, url, params, json_body, headers))
         if response.status_code == 401 and self.credentials is not None:
             # A token that expired or was revoked mid-run: drop it, fetch once more.
             self.credentials.invalidate(response.request.headers.get("authorization"))
-            response = await self._send(self._build(method, url, params, json_body))
+            response = await self._send(self._build(method, url, params, json_body, headers))
         return response
 
     def _build(self, method: str, url: str, params: Mapping[str, str] | None,
-               json_body: Any) -> httpx.Request:
+               json_body: Any, headers: Mapping[str, str] | None = None) -> httpx.Request:
         return self.client.build_request(method, url.lstrip("/"), params=params,
-                                         json=json_body)
+                                         json=json_body, headers=headers)
 
     async def _send(self, request: httpx.Request, *, authorize: bool = True) -> httpx.Response:
         if self.limiter is not None:
@@ -340,20 +346,24 @@ class HttpClient:
         return response
 
     async def _token_post(self, url: str, data: Mapping[str, str],
-                          auth: tuple[str, str]) -> httpx.Response:
-        """POST to a token endpoint under the same retries (used by ClientCredentials)."""
+                          auth: tuple[str, str] | None) -> httpx.Response:
+        """POST to a token endpoint under the same retries (used by the TokenSource), with
+        HTTP Basic credentials unless the form authenticates the client itself."""
         what = f"{self.name} token endpoint {url}"
 
         def build() -> httpx.Request:
             request = self.client.build_request("POST", url, data=dict(data))
-            basic = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-            request.headers["Authorization"] = f"Basic {basic}"
+            if auth is not None:
+                basic = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+                request.headers["Authorization"] = f"Basic {basic}"
             return request
 
         response = await self._retrying(what, lambda: self._send(build(), authorize=False))
         if response.status_code in (400, 401):
+            # A signed-assertion source adds its own advice (which key, which JWKS URL).
+            advice = (" Check the client id, secret and scopes of this connection."
+                      if auth is not None else "")
             raise ConfigError(f"{what} refused the client credentials (HTTP "
-                              f"{response.status_code}: {error_detail(response)}). Check the "
-                              f"client id, secret and scopes of this connection.")
+                              f"{response.status_code}: {error_detail(response)}).{advice}")
         raise_for_status(response, what)
         return response
