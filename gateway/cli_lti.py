@@ -12,6 +12,7 @@ import typer
 from gateway.cli_support import console, fail, minute, open_store
 from gateway.errors import ConfigError, HarborError
 from gateway.lti.configuration import CLAIMS, SCOPES, ToolUrls, canvas_configuration
+from gateway.lti.identity import IdentityLinks
 from gateway.lti.keys import ToolKeys
 from gateway.lti.links import RegistrationLinks
 from gateway.lti.registrations import Registration, RegistrationInput, Registrations
@@ -26,8 +27,11 @@ registrations_app = typer.Typer(help="The LMSs (platforms) that may launch Harbo
                                 no_args_is_help=True)
 keys_app = typer.Typer(help="The tool's signing keys (published at /.well-known/jwks.json).",
                        no_args_is_help=True)
+identities_app = typer.Typer(help="LMS users the identity rules could not link to the "
+                                  "roster, and their resolution.", no_args_is_help=True)
 lti_app.add_typer(registrations_app, name="registrations")
 lti_app.add_typer(keys_app, name="keys")
+lti_app.add_typer(identities_app, name="identities")
 
 TenantOption = Annotated[str, typer.Option(help="Tenant (district) slug.")]
 BaseUrlOption = Annotated[str | None, typer.Option(
@@ -228,3 +232,41 @@ def keys_rotate() -> None:
         console.print("[yellow]no key had been prepared: an LMS that cached the old key set "
                       "may refuse the first deep-linking responses and grade calls until it "
                       "fetches the new one[/yellow]", highlight=False)
+
+
+@identities_app.command("list")
+def identities_list(tenant: TenantOption) -> None:
+    """LMS users waiting for review: unmatched, or in conflict (with the candidates)."""
+    try:
+        with open_store() as store:
+            found = IdentityLinks(store.engine).for_review(store.tenant(tenant).id)
+    except HarborError as exc:
+        raise fail(exc) from None
+    if not found:
+        console.print("nothing to review: every LMS user seen so far is linked",
+                      highlight=False)
+    for link in found:
+        who = ", ".join(v for v in (link.name, link.email, link.person_sourcedid) if v)
+        console.print(f"{link.id}  {link.status}  LMS user {link.sub}  [dim]{who}; "
+                      f"{link.detail or ''}[/dim]", highlight=False, soft_wrap=True)
+
+
+@identities_app.command("confirm")
+def identities_confirm(
+    link_id: Annotated[int, typer.Argument(help="The id `harbor lti identities list` shows.")],
+    user: Annotated[str, typer.Argument(help="The roster user's sourcedId.")],
+    tenant: TenantOption,
+) -> None:
+    """Decide which roster user an LMS user is."""
+    try:
+        with open_store() as store:
+            links = IdentityLinks(store.engine)
+            ours = {r.id for r in Registrations(store.engine).list(store.tenant(tenant).id)}
+            link = links.by_id(link_id)
+            if link is None or link.registration_id not in ours:
+                raise ConfigError(f"no identity link {link_id} in tenant {tenant!r}; see "
+                                  f"`harbor lti identities list --tenant {tenant}`")
+            link = links.confirm(link_id, user)
+    except HarborError as exc:
+        raise fail(exc) from None
+    console.print(f"LMS user {link.sub} is {link.user_sourced_id} (confirmed)", highlight=False)

@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.abc import CheckResult
 from gateway.errors import Problem
+from gateway.lti.contexts import ContextRecord
+from gateway.lti.identity import Link
 from gateway.lti.keys import ToolKey
+from gateway.lti.ledger import ScoreEntry
 from gateway.lti.registrations import Registration
 from gateway.schedule import DEFAULT_CRON, ScheduleRule
 from gateway.store.store import ConnectionRecord, RunRecord, TenantRecord
@@ -355,3 +358,85 @@ class LtiKeyPublic(BaseModel):
         return cls(kid=key.kid, state=key.state, published=published,
                    created_at=key.created_at, activated_at=key.activated_at,
                    retired_at=key.retired_at)
+
+
+class LtiIdentityPublic(BaseModel):
+    """Who an LMS user is in the roster, and how that was decided."""
+
+    id: int
+    registration_id: int
+    sub: str
+    """The LMS's user id (``sub`` of its launches, NRPS ``user_id``)."""
+    user_sourced_id: str | None
+    matched_by: str | None
+    """``person_sourcedid``, ``email`` or ``admin``."""
+    status: Literal["matched", "confirmed", "unmatched", "conflict"]
+    name: str | None
+    email: str | None
+    person_sourcedid: str | None
+    detail: str | None
+    """Why it is unmatched or in conflict: the candidates, for the reviewer."""
+    updated_at: str
+
+    @classmethod
+    def of(cls, link: Link) -> LtiIdentityPublic:
+        return cls(**link.as_public())
+
+
+class LtiIdentityConfirm(_In):
+    user_sourced_id: str = Field(min_length=1, max_length=255,
+                                 description="The roster user (sourcedId) this LMS user is.")
+
+
+class LtiCoursePublic(BaseModel):
+    """An LMS course seen in a launch, the class it is, and its service endpoints."""
+
+    id: int
+    registration_id: int
+    context_id: str
+    deployment_id: str
+    title: str | None
+    label: str | None
+    class_sourced_id: str | None
+    memberships_url: str | None
+    lineitems_url: str | None
+    ags_scopes: list[str]
+    last_launch_at: str
+
+    @classmethod
+    def of(cls, course: ContextRecord) -> LtiCoursePublic:
+        return cls(**course.as_public())
+
+
+class LtiScorePublic(BaseModel):
+    """One row of the AGS score ledger: what was (or is to be) sent, and what came of it."""
+
+    id: int
+    registration_id: int
+    line_item_url: str
+    userId: str  # the AGS field names
+    scoreGiven: float | None = None
+    scoreMaximum: float | None = None
+    activityProgress: str
+    gradingProgress: str
+    comment: str | None = None
+    timestamp: str
+    status: str
+    """``pending`` (not acknowledged yet), ``sent``, ``superseded``."""
+    attempts: int
+    response_status: int | None
+    message: str | None
+    created_at: str
+    sent_at: str | None
+
+    @classmethod
+    def of(cls, entry: ScoreEntry) -> LtiScorePublic:
+        return cls(**entry.as_public())
+
+
+class LtiScoreLedgerPublic(BaseModel):
+    counts: dict[str, int]
+    """Rows per status for the whole registration."""
+    scores: list[LtiScorePublic]
+    next_after_id: int | None
+    """Pass as ``after_id`` for the next page; None on the last."""

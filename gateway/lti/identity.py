@@ -154,6 +154,12 @@ class IdentityLinks:
                                                   t.c.sub == sub)).one()
         return _link(row)
 
+    def by_id(self, link_id: int) -> Link | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(lti_identity_links)
+                               .where(lti_identity_links.c.id == link_id)).first()
+        return _link(row) if row is not None else None
+
     def for_review(self, tenant_id: int) -> list[Link]:
         """The tenant's unmatched and conflicting links, oldest change first."""
         t, r = lti_identity_links, lti_registrations

@@ -21,6 +21,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/admin/tenants/{tenant}/lti/registrations/{registration_id}"):
         {"deployment_ids": ["d1"]},
     ("POST", "/admin/tenants/{tenant}/lti/dynamic-registration-links"): {},
+    ("POST", "/admin/tenants/{tenant}/lti/identities/{link_id}/confirm"):
+        {"user_sourced_id": "u1"},
 }
 """A valid body for each route that takes one, so a refusal is not a validation error."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -114,3 +115,30 @@ def test_keys_prepare_rotate() -> None:
     assert "retired" in out and "active" in out and out.count(" published") == 2
     code, out = lti("keys", "rotate")
     assert "no key had been prepared" in out
+
+
+def test_identities_list_and_confirm() -> None:
+    from gateway.lti.identity import IdentityLinks
+
+    with open_store() as store:
+        registration = Registrations(store.engine).add(store.tenant("north").id,
+                                                       _moodle_input())
+        link = IdentityLinks(store.engine).resolve(registration, sub="lms-7",
+                                                   email="x@north.example")
+    code, out = lti("identities", "list", "--tenant", "north")
+    assert code == 0, out
+    assert f"{link.id}  unmatched  LMS user lms-7" in out
+    code, out = lti("identities", "confirm", str(link.id), "u-404", "--tenant", "north")
+    assert code == 1 and "'u-404' is not in this tenant's roster" in out
+    code, out = lti("identities", "confirm", str(link.id), "u-1", "--tenant", "south")
+    assert code == 1 and f"no identity link {link.id} in tenant 'south'" in out
+    code, out = lti("identities", "list", "--tenant", "south")
+    assert code == 0 and "nothing to review" in out
+
+
+def _moodle_input() -> Any:
+    from gateway.lti.registrations import RegistrationInput
+
+    return RegistrationInput(name="moodle", issuer="https://moodle.north.example",
+                             client_id="Zr8Kq2", auth_login_url=MOODLE[5],
+                             auth_token_url=MOODLE[7], key_set_url=MOODLE[9])
