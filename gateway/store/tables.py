@@ -395,3 +395,8 @@ def record_select(stream: str) -> sa.Select[Any]:
                      t.c.date_last_modified.label("dateLastModified"),
                      *(t.c[c.db_name].label(c.name) for c in ALL_STREAMS[stream].columns),
                      t.c.metadata)
+
+
+# The learning tables (standards, evidence, mastery, ...) live in their own module; importing
+# it here puts them in ``metadata`` for Alembic and create_all, whoever imports the store.
+from gateway.store import learning_tables as _learning_tables  # noqa: E402, F401
