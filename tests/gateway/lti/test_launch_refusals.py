@@ -99,6 +99,13 @@ def test_bad_claims_are_refused(lti_shared: LtiSetup, caplog: pytest.LogCaptureF
     _assert_refused(_send(lti, mutate), status, words, caplog)
 
 
+def _another_key() -> bytes:
+    """An RSA key the platform does not publish."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())
+
+
 def test_no_kid_is_refused(lti_shared: LtiSetup,
                            caplog: pytest.LogCaptureFixture) -> None:
     lti = lti_shared
@@ -111,9 +118,7 @@ def test_unknown_kid_is_refused(lti_shared: LtiSetup,
                                 caplog: pytest.LogCaptureFixture) -> None:
     lti = lti_shared
     caplog.set_level(logging.WARNING, "harbormaster.lti")
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
+    other = _another_key()
     response = _send(lti, sign=lambda c: lti.platform.sign(c, kid="rotated-away", key_pem=other))
     _assert_refused(response, 401, "no key with kid 'rotated-away'", caplog)
 
@@ -122,9 +127,7 @@ def test_other_key_with_the_platforms_kid_is_refused(lti_shared: LtiSetup,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     lti = lti_shared
     caplog.set_level(logging.WARNING, "harbormaster.lti")
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
+    other = _another_key()
     response = _send(lti, sign=lambda c: lti.platform.sign(c, key_pem=other))
     _assert_refused(response, 401, "signature does not verify", caplog)
 
