@@ -27,6 +27,9 @@ from gateway.errors import (
     SafeguardTripped,
     SourceDataError,
 )
+from gateway.learning.intake import ToolIntake
+from gateway.learning.records import TOOL_STREAMS
+from gateway.learning.runs import ToolRun
 from gateway.model.schema import STREAMS
 from gateway.plugins import connector_class, parse_config
 from gateway.store.leases import LeaseLost, Leases
@@ -96,8 +99,14 @@ class _Run:
     def __init__(self, session: SyncSession, version: int, options: RunOptions,
                  progress: Progress | None, label: str = "CONNECTION",
                  marks: Mapping[str, Mapping[str, Any]] | None = None,
-                 carried: Mapping[str, set[str]] | None = None) -> None:
+                 carried: Mapping[str, set[str]] | None = None,
+                 tools: ToolRun | None = None) -> None:
         self.session = session
+        self.tools = tools
+        self.intake: ToolIntake | None = None
+        """Tool streams (docs/learning.md) go here instead of the OneRoster apply path."""
+        self.skippable: list[Problem] = []
+        self.skippable_total = 0
         self.label = label
         self.marks = Marks(session, marks, enabled=not options.reread)
         self.skipping: tuple[str, str] | None = None
@@ -127,6 +136,13 @@ class _Run:
         """Take one item of the pull; True asks the connector to skip the stream."""
         if isinstance(item, Checkpoint):
             self.state = item.state
+            return None
+        if item.stream in TOOL_STREAMS and self.tools is not None:
+            if self.intake is None:
+                self.intake = self.tools.intake(self.session.conn)
+            self.intake.feed(item)
+            if self.progress:
+                self.progress(item.stream, len(item.rows), item.progress)
             return None
         key = (item.stream, item.source)
         if self.skipping == key:
@@ -200,8 +216,23 @@ class _Run:
         self.counts.setdefault(apply.stream, StreamCounts()).add(apply.counts)
         self.samples.append((apply.stream, apply.samples))
 
+    def _finish_tools(self) -> None:
+        if self.intake is None:
+            return
+        done = self.intake.finish()
+        for stream, stream_counts in done.counts.items():
+            self.counts.setdefault(stream, StreamCounts()).add(stream_counts)
+        links = done.links
+        # Links waiting for review count as "skipped": no record of theirs is lost (they
+        # are kept with no user), but they need a person.
+        self.counts.setdefault("identityLinks", StreamCounts()).add(StreamCounts(
+            added=links.added, updated=links.updated, unchanged=links.unchanged,
+            skipped=links.waiting))
+        self.skippable, self.skippable_total = done.problems, done.problem_total
+
     def finish(self) -> None:
         self._finish_current()
+        self._finish_tools()
         for (stream, source), deferred in self.deferred.items():
             cols = STREAMS[stream].columns
             for i, value, line in deferred.items:
@@ -342,14 +373,18 @@ async def sync(store: Store, connection: ConnectionRecord, options: RunOptions =
     checkpoint: str | None = resumed.checkpoint if resumed is not None else None
     parts = 0
     carried: dict[str, set[str]] = {}
+    skippable: list[Problem] = []
+    skippable_total = 0
     try:
         source = connector or build_connector(store, connection)
+        tools = ToolRun(connection, source, max_delete_share=options.max_delete_share,
+                        approve_deletions=options.approve_deletions)
         pull = source.pull(connection.state)
         done = False
         while not done:
             with store.sync_session(connection) as (session, version):
                 run = _Run(session, version, options, progress, connection.label, marks,
-                           carried)
+                           carried, tools)
                 answer: bool | None = None
                 try:
                     while True:  # async for, but answering skip questions (see Batch.digest)
@@ -365,6 +400,8 @@ async def sync(store: Store, connection: ConnectionRecord, options: RunOptions =
                     done, label = True, checkpoint or ""
                 run.finish()
                 carried = run.carry
+                skippable += run.skippable[:max(0, 200 - len(skippable))]
+                skippable_total += run.skippable_total
                 for stream, part_counts in run.counts.items():
                     totals.setdefault(stream, StreamCounts()).add(part_counts)
                 report.skipped.extend(s for s in run.marks.skipped if s not in report.skipped)
@@ -387,6 +424,8 @@ async def sync(store: Store, connection: ConnectionRecord, options: RunOptions =
         report.counts = totals
         if not options.dry_run:
             report.status = "succeeded"
+        # Tool records skipped one by one (the rest applied): reported, not fatal.
+        report.problems, report.problem_total = skippable, skippable_total
     except Stopped as exc:
         report.status, report.message = "stopped", str(exc)
     except LeaseLost as exc:

@@ -196,16 +196,21 @@ interventions = sa.Table(
 placements = sa.Table(
     "placements", metadata,
     # Where a tool placed a learner in a subject (a grade level), and whether it flags them
-    # as struggling: what "meet learners where they are" starts from.
+    # as struggling: what "meet learners where they are" starts from. Keyed by the tool's
+    # person (the identity link), so a placement of a learner not matched yet is kept with
+    # no user and gets one when an admin confirms the link.
+    sa.Column("id", sa.Integer, primary_key=True),
     _tenant(),
-    sa.Column("user_sourced_id", sa.String(255), nullable=False),
+    sa.Column("identity_link_id", sa.Integer, nullable=True),
+    sa.Column("user_sourced_id", sa.String(255), nullable=True),  # NULL until resolved
     sa.Column("subject", sa.String(100), nullable=False),
     sa.Column("system", sa.String(100), nullable=False),
     sa.Column("grade_level", sa.String(10), nullable=True),  # "KG", "04"
     sa.Column("struggling", sa.Boolean, nullable=True),
     sa.Column("observed_at", sa.String(32), nullable=False),
-    sa.PrimaryKeyConstraint("tenant_id", "user_sourced_id", "subject", "system",
-                            name="pk_placements"),
+    sa.UniqueConstraint("tenant_id", "system", "identity_link_id", "subject",
+                        name="uq_placements_learner"),
+    sa.Index("ix_placements_user", "tenant_id", "user_sourced_id", "subject"),
 )
 
 learner_profiles = sa.Table(

@@ -156,16 +156,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_mastery_settings'))
     )
     op.create_table('placements',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('user_sourced_id', sa.String(length=255), nullable=False),
+    sa.Column('identity_link_id', sa.Integer(), nullable=True),
+    sa.Column('user_sourced_id', sa.String(length=255), nullable=True),
     sa.Column('subject', sa.String(length=100), nullable=False),
     sa.Column('system', sa.String(length=100), nullable=False),
     sa.Column('grade_level', sa.String(length=10), nullable=True),
     sa.Column('struggling', sa.Boolean(), nullable=True),
     sa.Column('observed_at', sa.String(length=32), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_placements_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('tenant_id', 'user_sourced_id', 'subject', 'system', name='pk_placements')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_placements')),
+    sa.UniqueConstraint('tenant_id', 'system', 'identity_link_id', 'subject', name='uq_placements_learner')
     )
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.create_index('ix_placements_user', ['tenant_id', 'user_sourced_id', 'subject'], unique=False)
+
     op.create_table('standards_frameworks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -258,6 +264,9 @@ def downgrade() -> None:
 
     op.drop_table('lti_tool_line_items')
     op.drop_table('standards_frameworks')
+    with op.batch_alter_table('placements', schema=None) as batch_op:
+        batch_op.drop_index('ix_placements_user')
+
     op.drop_table('placements')
     op.drop_table('mastery_settings')
     with op.batch_alter_table('mastery', schema=None) as batch_op:

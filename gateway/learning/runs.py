@@ -1,0 +1,67 @@
+"""The tool side of a run: what the engine keeps for a connection's tool streams across the
+parts of one pull (its identity rules and the links decided so far), and the intake of each
+part, wired to the real crosswalk, scales and mastery recompute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway.identity import IdentityResolver, IdentityRules
+from gateway.learning.intake import ToolIntake
+from gateway.store.store import ConnectionRecord
+
+__all__ = ["ToolRun", "identity_rules"]
+
+
+def identity_rules(connection: ConnectionRecord, connector: object) -> IdentityRules:
+    """The connection's rules: its connector's (a mapping's ``identity`` section, exposed
+    as the connector's ``identity`` attribute), overridden per key and kind by the
+    ``identity`` section of the connection's own config."""
+    from_mapping = getattr(connector, "identity", None)
+    own = connection.config.get("identity")
+    return IdentityRules.merged(
+        from_mapping if isinstance(from_mapping, Mapping) else None,
+        own if isinstance(own, Mapping) else None,
+        where=f"connection {connection.label}: identity")
+
+
+class ToolRun:
+    """One pull's tool streams, part after part."""
+
+    def __init__(self, connection: ConnectionRecord, connector: object, *,
+                 max_delete_share: float = 0.2, approve_deletions: bool = False) -> None:
+        self.connection = connection
+        self.connector = connector
+        self.max_delete_share = max_delete_share
+        self.approve_deletions = approve_deletions
+        self._resolver: IdentityResolver | None = None
+
+    @property
+    def resolver(self) -> IdentityResolver:
+        # Built at the first tool batch, so a connection without tool streams never reads
+        # (or trips over) an identity section.
+        if self._resolver is None:
+            rules = identity_rules(self.connection, self.connector)
+            self._resolver = IdentityResolver(self.connection.tenant_id, self.connection.name,
+                                              rules)
+        return self._resolver
+
+    def intake(self, conn: sa.Connection, **hooks: Any) -> ToolIntake:
+        """The intake of one part, in that part's transaction ``conn``; ``hooks`` replace
+        ``crosswalk_lookup``, ``normalize`` or ``recompute``."""
+        # Imported here: the engine loads this module for every run, OneRoster ones too,
+        # and they need neither standards nor mastery.
+        from gateway.mastery import normalize, recompute
+        from gateway.standards.crosswalk import Crosswalk
+
+        return ToolIntake(
+            conn, self.connection.tenant_id, self.connection.id, self.connection.name,
+            resolver=self.resolver,
+            crosswalk_lookup=hooks.get("crosswalk_lookup", Crosswalk.lookup_many),
+            normalize=hooks.get("normalize", normalize),
+            recompute=hooks.get("recompute", recompute),
+            max_delete_share=self.max_delete_share, approve_deletions=self.approve_deletions)
