@@ -15,7 +15,16 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from gateway.api.deps import current_key
 from gateway.api.errors import install_error_handlers
-from gateway.api.routes import connections, lti, lti_review, oauth, runs, schedules, tenants
+from gateway.api.routes import (
+    connections,
+    lti,
+    lti_review,
+    oauth,
+    runs,
+    schedules,
+    standards,
+    tenants,
+)
 from gateway.api.tokens import AccessTokens
 from gateway.daemon.dispatch import Dispatcher, NullDispatcher
 from gateway.settings import Settings
@@ -48,7 +57,7 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
 
     admin = APIRouter(prefix="/admin", dependencies=[Depends(current_key)],
                       responses=UNAUTHORIZED)
-    for module in (tenants, connections, schedules, runs, lti, lti_review):
+    for module in (tenants, connections, schedules, runs, lti, lti_review, standards):
         admin.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(admin)
