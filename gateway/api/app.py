@@ -17,6 +17,7 @@ from gateway.api.deps import current_key
 from gateway.api.errors import install_error_handlers
 from gateway.api.routes import (
     connections,
+    identities,
     lti,
     lti_review,
     oauth,
@@ -57,7 +58,8 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
 
     admin = APIRouter(prefix="/admin", dependencies=[Depends(current_key)],
                       responses=UNAUTHORIZED)
-    for module in (tenants, connections, schedules, runs, lti, lti_review, standards):
+    for module in (tenants, connections, schedules, runs, lti, lti_review, standards,
+                   identities):
         admin.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(admin)

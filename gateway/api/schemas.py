@@ -440,3 +440,29 @@ class LtiScoreLedgerPublic(BaseModel):
     scores: list[LtiScorePublic]
     next_after_id: int | None
     """Pass as ``after_id`` for the next page; None on the last."""
+
+
+class IdentityLinkPublic(BaseModel):
+    """Who a person of another system (a tool connection) is in the roster, and how that
+    was decided (docs/learning.md, "Identity")."""
+
+    id: int
+    system: str
+    """The connection the person came from."""
+    external_id: str
+    kind: str
+    """Which identifier ``external_id`` is: sis_id, state_id, username, email, lti_sub,
+    tool_id."""
+    user_sourced_id: str | None
+    rule: str | None
+    """``KIND:FIELD`` (such as ``email:email``) or ``admin``."""
+    status: Literal["matched", "confirmed", "unmatched", "conflict", "ignored"]
+    attributes: dict[str, Any] | None
+    detail: str | None
+    """Why it is unmatched or in conflict: the candidates, for the reviewer."""
+    updated_at: str
+
+
+class IdentityConfirm(_In):
+    user_sourced_id: str = Field(min_length=1, max_length=255,
+                                 description="The roster user (sourcedId) this person is.")

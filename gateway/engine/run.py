@@ -105,6 +105,7 @@ class _Run:
         self.tools = tools
         self.intake: ToolIntake | None = None
         """Tool streams (docs/learning.md) go here instead of the OneRoster apply path."""
+        self.tool_rows: dict[str, int] = {}
         self.skippable: list[Problem] = []
         self.skippable_total = 0
         self.label = label
@@ -141,8 +142,10 @@ class _Run:
             if self.intake is None:
                 self.intake = self.tools.intake(self.session.conn)
             self.intake.feed(item)
+            done = self.tool_rows[item.stream] = self.tool_rows.get(item.stream, 0) + len(
+                item.rows)
             if self.progress:
-                self.progress(item.stream, len(item.rows), item.progress)
+                self.progress(item.stream, done, item.progress)
             return None
         key = (item.stream, item.source)
         if self.skipping == key:

@@ -23,6 +23,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/admin/tenants/{tenant}/lti/dynamic-registration-links"): {},
     ("POST", "/admin/tenants/{tenant}/lti/identities/{link_id}/confirm"):
         {"user_sourced_id": "u1"},
+    ("POST", "/admin/tenants/{tenant}/identities/{link_id}/confirm"): {"user_sourced_id": "u1"},
 }
 """A valid body for each route that takes one, so a refusal is not a validation error."""
 

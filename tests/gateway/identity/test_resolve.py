@@ -213,3 +213,20 @@ def test_merged_rules_let_a_connection_override_its_mapping() -> None:
                                  {"match": {"sis_id": ["userIds:SIS"]}})
     assert rules.learner_id_kind == "email"
     assert rules.fields("sis_id") == ("userIds:SIS",) and rules.fields("email") == ("email",)
+
+
+def test_a_run_resolves_many_people_in_a_few_statements(sqlite_store: Store) -> None:
+    tid = roster(sqlite_store)
+    statements: list[str] = []
+    sa.event.listen(sqlite_store.engine, "before_cursor_execute",
+                    lambda *args: statements.append(args[2]))
+    resolver = IdentityResolver(tid, SYSTEM)
+    refs = [LearnerRef(f"kid{n}", "username") for n in range(1200)]
+    refs += [LearnerRef("ben.ode2", "username"), LearnerRef("twins@students.example.org",
+                                                            "email")]
+    with sqlite_store.engine.begin() as conn:
+        links = resolver.resolve_many(conn, refs)
+    assert len(links) == 1202 and links["ben.ode2"].user_sourced_id == "stu-2"
+    # Stored links looked up in chunks, each roster field read once, new links written in
+    # one executemany and read back in chunks: not one query per person.
+    assert len(statements) < 20, statements

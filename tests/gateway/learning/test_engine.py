@@ -238,3 +238,25 @@ def test_the_connections_identity_section_overrides_the_mapping(district: Distri
     bad = run(d.store, "district/reader")
     assert bad.status == "failed"
     assert "connection district/reader: identity.match.sis_id: 'badge'" in (bad.message or "")
+
+
+def test_a_learner_added_to_the_roster_is_matched_on_the_next_run(district: District) -> None:
+    d = district
+    d.write({"toolEvidence": [{"source_key": "n1", "learner": "new.kid", "skill_code":
+                               "READ.DETAILS", "raw_score": "60", "scale": "percent",
+                               "observed_at": "2026-11-02"}],
+             "toolPlacements": [{"learner": "new.kid", "subject": "Reading",
+                                 "grade_level": "04", "observed_at": "2026-11-02"}]})
+    first = run(d.store, "district/reader")
+    assert counts(first)["identityLinks"]["skipped"] == 1 and _evidence(d)["n1"][0] is None
+    users = stream_tables["users"]
+    with d.store.engine.begin() as conn:  # the SIS fixed the username
+        conn.execute(users.update().where(users.c.sourced_id == d.sid(1))
+                     .values(username="new.kid"))
+    second = run(d.store, "district/reader")
+    assert counts(second)["identityLinks"]["updated"] == 1
+    assert counts(second)["toolEvidence"]["unchanged"] == 1  # moved along with its link
+    assert _evidence(d)["n1"][0] == d.sid(1)
+    assert _mastery(d)[(d.sid(1), STD_A)] == (0.6, 1)
+    with d.store.engine.connect() as conn:
+        assert conn.execute(sa.select(placements.c.user_sourced_id)).scalar() == d.sid(1)
