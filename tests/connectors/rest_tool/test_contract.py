@@ -1,12 +1,13 @@
 """Both shipped mappings pass the connector contract suite against their vendor servers on
 loopback. Tool streams are rows of mappings, not OneRoster tuples, so the shape checks are
 the tool streams' own (gateway.learning.records); the rest is the suite as every connector
-runs it, the engine-applied parts once the engine routes tool streams to the intake."""
+runs it: check with good and bad configurations, a full pull applied through the real
+engine (into the tool intake), a re-sync that writes nothing, an incremental pull from
+saved state, and bad input failing with located problems and the store unchanged."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,8 @@ import pytest
 from gateway.abc import Batch, Checkpoint, ConnectorKind
 from gateway.learning.records import FIELDS, REQUIRED, TOOL_STREAMS
 from gateway.plugins import connector_class
-from gateway.store.store import Store
 from gateway.testing.contract import ConnectorContract, ContractSource
 from tests.connectors.rest_tool.sources import literacy_source, math_source
-
-_INTAKE = importlib.util.find_spec("gateway.learning.intake") is not None
-needs_intake = pytest.mark.skipif(not _INTAKE, reason="the engine's tool intake "
-                                  "(gateway/learning/intake.py) has not landed yet")
 
 
 class ToolContract(ConnectorContract):
@@ -58,26 +54,6 @@ class ToolContract(ConnectorContract):
                 ended.add((b.stream, b.source))
         assert {(b.stream, b.source) for b in batches} == ended, "every stream must end"
         assert any(isinstance(i, Checkpoint) for i in items), "a pull must checkpoint state"
-
-    @needs_intake
-    def test_full_pull_applies(self, contract_store: Store,
-                               contract_source: ContractSource) -> None:
-        super().test_full_pull_applies(contract_store, contract_source)
-
-    @needs_intake
-    def test_resync_changes_nothing(self, contract_store: Store,
-                                    contract_source: ContractSource) -> None:
-        super().test_resync_changes_nothing(contract_store, contract_source)
-
-    @needs_intake
-    def test_incremental_pull_from_saved_state(self, contract_store: Store,
-                                               contract_source: ContractSource) -> None:
-        super().test_incremental_pull_from_saved_state(contract_store, contract_source)
-
-    @needs_intake
-    def test_bad_input_fails_and_changes_nothing(self, contract_store: Store,
-                                                 contract_source: ContractSource) -> None:
-        super().test_bad_input_fails_and_changes_nothing(contract_store, contract_source)
 
 
 class TestLiteracyToolContract(ToolContract):
