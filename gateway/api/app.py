@@ -20,6 +20,7 @@ from gateway.api.routes import (
     identities,
     lti,
     lti_review,
+    lti_tools,
     oauth,
     runs,
     schedules,
@@ -58,8 +59,8 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
 
     admin = APIRouter(prefix="/admin", dependencies=[Depends(current_key)],
                       responses=UNAUTHORIZED)
-    for module in (tenants, connections, schedules, runs, lti, lti_review, standards,
-                   identities):
+    for module in (tenants, connections, schedules, runs, lti, lti_review, lti_tools,
+                   standards, identities):
         admin.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(admin)

@@ -33,6 +33,7 @@ from gateway.lti.identity import IdentityLinks, match_class
 from gateway.lti.keys import ToolKeys
 from gateway.lti.launch import CLAIM, DL_CLAIM, ToolLaunch, ToolLogin
 from gateway.lti.nrps import memberships, reconcile
+from gateway.lti.platform_side import platform_router
 from gateway.lti.registrations import Registration, Registrations
 from gateway.lti.services import ServiceClient
 from gateway.lti.storage import LaunchData, UsedNonces
@@ -295,6 +296,7 @@ def lti_router(store: Store, settings: Settings, *,
     tool = _Tool(store, settings, platform_keys or PlatformKeys())
     router = APIRouter(tags=["LTI 1.3 tool"])
     router.include_router(registration_router(store, settings))
+    router.include_router(platform_router(store, settings))  # vendor tools we launch
 
     @router.get(JWKS_PATH)
     def jwks() -> JSONResponse:

@@ -24,6 +24,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/admin/tenants/{tenant}/lti/identities/{link_id}/confirm"):
         {"user_sourced_id": "u1"},
     ("POST", "/admin/tenants/{tenant}/identities/{link_id}/confirm"): {"user_sourced_id": "u1"},
+    ("POST", "/admin/tenants/{tenant}/lti/tools"): {
+        "name": "math-tool", "login_url": "https://tool.example/login",
+        "launch_url": "https://tool.example/launch", "jwks_url": "https://tool.example/jwks"},
+    ("PATCH", "/admin/tenants/{tenant}/lti/tools/{tool_id}"):
+        {"launch_url": "https://tool.example/launch2"},
+    ("POST", "/admin/tenants/{tenant}/lti/tools/{tool_id}/launch-tickets"):
+        {"user_sourced_id": "u1", "class_sourced_id": "c1"},
+    ("PATCH", "/admin/tenants/{tenant}/lti/tools/{tool_id}/line-items/{line_item_id}"):
+        {"standard": None},
 }
 """A valid body for each route that takes one, so a refusal is not a validation error."""
 

@@ -20,7 +20,7 @@ def _every_route(h: Harbor, headers: dict[str, str]) -> list[tuple[str, str, int
     out = []
     for method, path in admin_routes(h.app):
         url = fill(path, tenant="south", name="sis", run_id=run_id, registration_id=1,
-                   link_id=1)
+                   link_id=1, tool_id=1, line_item_id=1)
         r = h.client.request(method, url, headers=headers, json=BODIES.get((method, path)))
         out.append((method, path, r.status_code, dict(r.headers) | {"body": r.text}))
     return out

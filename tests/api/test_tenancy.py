@@ -14,7 +14,7 @@ def test_a_tenant_key_gets_404_for_another_tenant_on_every_route(harbor: Harbor)
     for method, path in tenant_routes:
         for tenant in ("south", "nowhere"):  # hosted or not: the same answer
             url = fill(path, tenant=tenant, name="sis", run_id=run_id, registration_id=1,
-                       link_id=1)
+                       link_id=1, tool_id=1, line_item_id=1)
             r = harbor.client.request(method, url, headers=harbor.as_(harbor.north),
                                       json=BODIES.get((method, path)))
             assert r.status_code == 404, (method, url, r.status_code, r.text)
