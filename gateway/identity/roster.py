@@ -166,7 +166,7 @@ class _OneValue(RosterIndex):
         if field == "email":
             return query.where(sa.func.lower(users.c.email) == value.lower())
         if field.startswith("userIds:"):
-            return query.where(users.c.user_ids.contains(value))
+            return query.where(users.c.user_ids.contains(value, autoescape=True))
         if field in _COLUMNS:
             return query.where(users.c[_COLUMNS[field]] == value)
         return query

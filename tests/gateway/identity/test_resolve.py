@@ -230,3 +230,10 @@ def test_a_run_resolves_many_people_in_a_few_statements(sqlite_store: Store) -> 
     # Stored links looked up in chunks, each roster field read once, new links written in
     # one executemany and read back in chunks: not one query per person.
     assert len(statements) < 20, statements
+
+
+def test_a_single_lookup_reads_userids_without_wildcards(store: Store) -> None:
+    tid = roster(store)
+    rules = IdentityRules.from_config({"match": {"sis_id": ["userIds:SIS"]}})
+    assert one(store, tid, "50000002", "sis_id", rules=rules).user_sourced_id == "stu-2"
+    assert one(store, tid, "5000000%", "sis_id", rules=rules).status == "unmatched"
