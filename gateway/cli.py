@@ -368,6 +368,24 @@ def bench_rest(
     run_rest_bench(console, students=students, workdir=workdir)
 
 
+@bench_app.command("mastery")
+def bench_mastery(
+    learners: Annotated[int, typer.Option(help="Learners with evidence.")] = 400_000,
+    evidence: Annotated[int, typer.Option(help="Evidence rows per learner.")] = 20,
+    standards: Annotated[int, typer.Option(help="Standards per learner.")] = 4,
+    database_url: Annotated[str | None, typer.Option(
+        help="PostgreSQL server for a throwaway database (default: a fresh SQLite file).")
+    ] = None,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder.")] = Path(".bench"),
+) -> None:
+    """Generate evidence and time full mastery recomputes per method, an incremental one for
+    1 % of the learners, and the database's own GROUP BY as the reference."""
+    from gateway.bench.mastery import run_mastery_bench
+
+    run_mastery_bench(console, learners=learners, evidence_rows=evidence, standards=standards,
+                      database_url=database_url, workdir=workdir)
+
+
 @bench_app.command("suite")
 def bench_suite(
     students: Annotated[str, typer.Option(
