@@ -145,8 +145,8 @@ class Platform:
 
 
 def lineitems_url(issuer: str, class_id: str) -> str:
+    """The AGS line items container of a class (the URL the launch's AGS claim names)."""
     return issuer + LINEITEMS_PATH.format(context=quote(class_id, safe=""))
-
 
 
 def launch_link(issuer: str, tool: VendorTool, class_id: str, ticket: str) -> str:

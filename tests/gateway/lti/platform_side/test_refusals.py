@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gateway.lti.keys import ToolKeys
+from gateway.lti.platform_side import VendorTools
 from gateway.lti.platform_side.tokens import JWT_BEARER
 from gateway.store.tables import stream_tables
 from tests.gateway.lti.browser import redirect_target
@@ -230,3 +231,16 @@ def test_the_authorization_needs_the_browser_that_started_the_launch(
                                       "example%2F&x=")
     assert first.client.get(elsewhere).status_code == 403
     assert first.client.get(authorize_url).status_code == 200
+
+
+def test_a_removed_tool_loses_its_tokens_and_launches(vendor: VendorSetup) -> None:
+    v = vendor
+    headers = bearer(v, AGS + "lineitem")
+    link = v.launch_link(v.roster.students[0])
+    assert httpx.get(lineitems(v), headers=headers, trust_env=False).status_code == 200
+    VendorTools(v.store.engine).remove(v.tool)
+    gone = httpx.get(lineitems(v), headers=headers, trust_env=False)
+    assert gone.status_code == 401 and "no longer registered" in gone.text
+    assert v.browser().client.get(link).status_code == 403
+    refused = token_request(v, assertion(v))
+    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
