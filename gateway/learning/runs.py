@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from gateway.identity import IdentityResolver, IdentityRules
 from gateway.learning.intake import ToolIntake
+from gateway.mastery import normalize, recompute
+from gateway.standards.crosswalk import Crosswalk
 from gateway.store.store import ConnectionRecord
 
 __all__ = ["ToolRun", "identity_rules"]
@@ -53,11 +55,6 @@ class ToolRun:
     def intake(self, conn: sa.Connection, **hooks: Any) -> ToolIntake:
         """The intake of one part, in that part's transaction ``conn``; ``hooks`` replace
         ``crosswalk_lookup``, ``normalize`` or ``recompute``."""
-        # Imported here: the engine loads this module for every run, OneRoster ones too,
-        # and they need neither standards nor mastery.
-        from gateway.mastery import normalize, recompute
-        from gateway.standards.crosswalk import Crosswalk
-
         return ToolIntake(
             conn, self.connection.tenant_id, self.connection.id, self.connection.name,
             resolver=self.resolver,

@@ -13,6 +13,7 @@ from gateway.api.deps import StoreDep, TenantDep
 from gateway.api.schemas import IdentityConfirm, IdentityLinkPublic
 from gateway.errors import ConfigError
 from gateway.identity import WAITING, IdentityLink, confirm, get_link, ignore, list_links
+from gateway.mastery import normalize, recompute
 from gateway.store.store import TenantRecord
 
 __all__ = ["router"]
@@ -53,8 +54,6 @@ def confirm_identity(link_id: int, body: IdentityConfirm, tenant: TenantDep,
                      store: StoreDep) -> IdentityLinkPublic:
     """Decide who the person is: the records that arrived for them get the user, their
     mastery is recomputed, and later runs use the link."""
-    from gateway.mastery import normalize, recompute
-
     with store.engine.begin() as conn:
         try:
             get_link(conn, tenant.id, link_id)
@@ -68,8 +67,6 @@ def confirm_identity(link_id: int, body: IdentityConfirm, tenant: TenantDep,
 def ignore_identity(link_id: int, tenant: TenantDep, store: StoreDep) -> IdentityLinkPublic:
     """Say the person is no one in this roster (a test or shared account): the link stops
     waiting, its records stay without a user, and runs do not decide it again."""
-    from gateway.mastery import recompute
-
     with store.engine.begin() as conn:
         try:
             get_link(conn, tenant.id, link_id)
