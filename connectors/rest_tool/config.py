@@ -30,6 +30,16 @@ class RestToolConfig(ConnectorConfig):
     """A bearer token, for ``auth: {type: bearer}``."""
     client_secret: SecretStr | None = None
 
+    @field_validator("mapping")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        """A connection is refused when its mapping is: the ConfigError lists every mistake
+        with its line (raised as is, not as a pydantic error, to keep that list whole)."""
+        from .mapping import load_mapping
+
+        load_mapping(value)
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:

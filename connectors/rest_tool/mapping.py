@@ -23,7 +23,7 @@ from .paths import JsonPath, PathSyntaxError
 from .schema import FIELDS, ID_KINDS, MAPPING_SCHEMA, REQUIRED, STREAMS
 from .shapes import Auth, Feed, FieldRule, Incremental, Pagination
 
-__all__ = ["MAPPINGS_DIR", "ToolMapping", "load_mapping", "resolve_mapping"]
+__all__ = ["MAPPINGS_DIR", "ToolMapping", "load_mapping", "mapping_dirs", "resolve_mapping"]
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 """The mappings shipped with Harbormaster; ``mapping: literacy-tool`` names one of them."""
@@ -60,18 +60,31 @@ class ToolMapping:
         return [s for s in STREAMS if self.feeds_of(s)]
 
 
+def mapping_dirs() -> list[Path]:
+    """Where a mapping named without a path is looked for: the data directory's own
+    ``mappings/`` (a district's or vendor's mappings, ``$HARBOR_DATA_DIR/mappings``), then
+    the ones shipped with Harbormaster."""
+    from gateway.settings import get_settings
+
+    return [get_settings().data_dir / "mappings", MAPPINGS_DIR]
+
+
 def resolve_mapping(ref: str) -> Path:
     """The file ``ref`` names: a path (absolute, or relative to the working directory), or
-    the name of a shipped mapping (``literacy-tool`` is ``mappings/literacy-tool.yaml``)."""
+    the name of a mapping in :func:`mapping_dirs` (``literacy-tool`` is
+    ``literacy-tool.yaml`` there)."""
     path = Path(ref).expanduser()
     if path.is_file():
         return path
-    shipped = MAPPINGS_DIR / (ref if ref.endswith((".yaml", ".yml")) else f"{ref}.yaml")
-    if "/" not in ref and shipped.is_file():
-        return shipped
-    known = ", ".join(sorted(p.stem for p in MAPPINGS_DIR.glob("*.yaml"))) or "none"
+    name = ref if ref.endswith((".yaml", ".yml")) else f"{ref}.yaml"
+    dirs = mapping_dirs()
+    if "/" not in ref:
+        for folder in dirs:
+            if (folder / name).is_file():
+                return folder / name
+    known = ", ".join(sorted({p.stem for d in dirs for p in d.glob("*.yaml")})) or "none"
     raise ConfigError(f"mapping {ref!r}: no such file; give the path of a mapping YAML file "
-                      f"or the name of a shipped mapping ({known})")
+                      f"or the name of one in {' or '.join(map(str, dirs))} ({known})")
 
 
 def load_mapping(ref: str) -> ToolMapping:

@@ -4,7 +4,7 @@ tool stream with the type the connector hands on.
 The schema checks the shape (keys, types, allowed words); :mod:`.mapping` adds what a
 schema says badly (exactly one of ``path``/``const``/``template``, the fields a stream must
 have, scale specs). ``harbor`` never needs the schema as a file, but vendors' editors do:
-``python -m connectors.rest_tool.schema > tool-mapping.schema.json`` writes it out.
+:func:`schema_json` writes it out.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-__all__ = ["FIELDS", "ID_KINDS", "MAPPING_SCHEMA", "REQUIRED", "STREAMS", "FieldType"]
+__all__ = ["FIELDS", "ID_KINDS", "MAPPING_SCHEMA", "REQUIRED", "STREAMS", "FieldType",
+           "schema_json"]
 
 FieldType = Literal["string", "number", "boolean", "datetime", "grade_level", "id_kind",
                     "intervention_kind", "status", "object"]
@@ -201,5 +202,7 @@ MAPPING_SCHEMA: dict[str, Any] = {
 }
 
 
-if __name__ == "__main__":  # pragma: no cover - writes the schema for vendors' editors
-    print(json.dumps(MAPPING_SCHEMA, indent=2))
+
+def schema_json() -> str:
+    """The schema as a JSON document, for vendors' editors (docs/connectors.md)."""
+    return json.dumps(MAPPING_SCHEMA, indent=2)

@@ -3,6 +3,7 @@ offending key, with what to do, and all of a file's mistakes come at once."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from connectors.rest_tool import MAPPING_SCHEMA, load_mapping, resolve_mapping
 from connectors.rest_tool.paths import MISSING, JsonPath, PathSyntaxError
+from connectors.rest_tool.schema import schema_json
 from gateway.errors import ConfigError
 
 GOOD = """\
@@ -61,6 +63,7 @@ def test_the_shipped_mappings_load() -> None:
 
 def test_the_schema_is_a_valid_json_schema() -> None:
     assert jsonschema_rs.meta.is_valid(MAPPING_SCHEMA)
+    assert json.loads(schema_json()) == MAPPING_SCHEMA
 
 
 def test_a_small_mapping_loads_with_defaults(tmp_path: Path) -> None:
@@ -118,8 +121,11 @@ def test_broken_yaml_names_its_line(tmp_path: Path) -> None:
     assert "not valid YAML" in message and "line 9" in message
 
 
-def test_a_mapping_is_a_path_or_a_shipped_name(tmp_path: Path) -> None:
+def test_a_mapping_is_a_path_or_a_name(tmp_path: Path, cli_data_dir: Path) -> None:
     assert resolve_mapping("math-tool").name == "math-tool.yaml"
+    (cli_data_dir / "mappings").mkdir(parents=True)
+    (cli_data_dir / "mappings" / "math-tool.yaml").write_text(GOOD)  # the district's own wins
+    assert resolve_mapping("math-tool") == cli_data_dir / "mappings" / "math-tool.yaml"
     assert resolve_mapping(write(tmp_path, GOOD)) == tmp_path / "tool.yaml"
     with pytest.raises(ConfigError, match=r"no such file.*literacy-tool"):
         resolve_mapping("reading-tool")

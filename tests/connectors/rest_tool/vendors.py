@@ -164,8 +164,10 @@ class Math(Tool):
     CLIENT_ID = "district-42"
     CLIENT_SECRET = "summit-secret-5678"
 
-    def __init__(self, learners: int = 10) -> None:
+    def __init__(self, learners: int = 10, usernames: list[str] | None = None) -> None:
         super().__init__()
+        self.usernames = usernames or [f"learner{i}" for i in range(learners)]
+        learners = len(self.usernames)
         self.tokens: set[str] = set()
         self.token_requests = 0
         self.learners = learners
@@ -176,7 +178,8 @@ class Math(Tool):
             self.add_diagnostic(i)
 
     def learner(self, i: int) -> dict[str, Any]:
-        return {"id": f"L{i:05d}", "username": f"learner{i}", "email": f"learner{i}@d42.example"}
+        name = self.usernames[i]
+        return {"id": f"L{i:05d}", "username": name, "email": f"{name}@d42.example"}
 
     def add_lesson(self, who: int, n: int) -> None:
         when = iso(self.tick())
