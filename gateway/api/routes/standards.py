@@ -148,10 +148,13 @@ def _briefs(found: dict[str, list[StandardRecord]], identifiers: list[str],
     return out
 
 
-@router.get(f"{TENANT}/items/{{identifier:path}}", response_model=StandardPublic)
-def get_standard(identifier: str, tenant: TenantDep, store: StoreDep) -> StandardPublic:
-    """One standard (by CASE identifier or code) with its parent, children, prerequisites,
-    what it unlocks, and its equals in other frameworks."""
+@router.get(f"{TENANT}/item", response_model=StandardPublic)
+def get_standard(identifier: Annotated[str, Query(min_length=1, max_length=200, description=(
+                     "The CASE identifier, or a code (humanCodingScheme) naming one item."))],
+                 tenant: TenantDep, store: StoreDep) -> StandardPublic:
+    """One standard with its parent, children, prerequisites, what it unlocks, and its
+    equals in other frameworks. The identifier is a query parameter because CASE
+    identifiers may be URLs (``http://purl.org/ASN/resources/S114340D``)."""
     with store.engine.connect() as conn:
         item = standard(conn, tenant.id, identifier)
         if item is None:

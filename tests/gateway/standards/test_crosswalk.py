@@ -22,12 +22,23 @@ from gateway.store.tables import stream_tables
 from tests.gateway.standards.factories import ladder, other_framework
 
 
-@pytest.fixture
-def tenant(store: Store) -> int:
+def _seed(store: Store) -> int:
     tenant_id = store.ensure_tenant("district").id
     import_package(store.engine, tenant_id, ladder(), "ladder.json")
     import_package(store.engine, tenant_id, other_framework(), "other.json")
     return tenant_id
+
+
+@pytest.fixture
+def tenant(store: Store) -> int:
+    """The two small frameworks, on SQLite and PostgreSQL (upserts differ)."""
+    return _seed(store)
+
+
+@pytest.fixture
+def seeded(sqlite_store: Store) -> tuple[Store, int]:
+    """The same on SQLite only, for rules that do not depend on the database."""
+    return sqlite_store, _seed(sqlite_store)
 
 
 def test_set_and_lookup_strongest_first(store: Store, tenant: int) -> None:
@@ -45,7 +56,8 @@ def test_set_and_lookup_strongest_first(store: Store, tenant: int) -> None:
         "FR-12", "f4", 0.9, "admin")
 
 
-def test_a_standard_code_or_identifier_needs_no_crosswalk(store: Store, tenant: int) -> None:
+def test_a_standard_code_or_identifier_needs_no_crosswalk(seeded: tuple[Store, int]) -> None:
+    store, tenant = seeded
     with store.engine.connect() as conn:
         assert Crosswalk.lookup(conn, tenant, "mathtool", "5.NF.1") == [("f5", 1.0)]
         assert Crosswalk.lookup(conn, tenant, "mathtool", "f3") == [("f3", 1.0)]
@@ -53,7 +65,8 @@ def test_a_standard_code_or_identifier_needs_no_crosswalk(store: Store, tenant: 
             "3.NF.1": [("f3", 1.0)]}
 
 
-def test_bad_alignments_are_refused_with_the_fix(store: Store, tenant: int) -> None:
+def test_bad_alignments_are_refused_with_the_fix(seeded: tuple[Store, int]) -> None:
+    store, tenant = seeded
     other = ladder()
     other["CFDocument"]["identifier"] = "doc-copy"
     for item in other["CFItems"]:
@@ -89,7 +102,8 @@ def test_a_mappings_list_loads_all_or_nothing(store: Store, tenant: int) -> None
     assert kept == [("FR-2", "f4", 0.75), ("FR-9", "f5", 1.0)]
 
 
-def test_remove(store: Store, tenant: int) -> None:
+def test_remove(seeded: tuple[Store, int]) -> None:
+    store, tenant = seeded
     with store.engine.begin() as conn:
         Crosswalk.set(conn, tenant, "mathtool", "FR-1", "f3")
         Crosswalk.set(conn, tenant, "mathtool", "FR-1", "f4")
