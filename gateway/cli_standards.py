@@ -62,9 +62,10 @@ def import_command(
     document: Annotated[str | None, typer.Option(
         help="The CFDocument identifier to fetch, when the provider offers several.")] = None,
 ) -> None:
-    """Import (or update) a CASE framework: items and associations are matched by
-    identifier, so importing a newer export updates in place. A bad package changes
-    nothing."""
+    """Import (or update) a CASE framework from a package file or a provider URL.
+
+    Items and associations are matched by identifier, so importing a newer export updates
+    in place; a bad package changes nothing."""
     try:
         with open_store() as store:
             tenant_id = store.tenant(tenant).id
