@@ -3,7 +3,8 @@
 Everything a route needs is put on ``app.state`` (``store``, ``settings``, ``dispatcher``,
 ``keys``, ``tokens``, ``on_schedule_change``) and read back through :mod:`gateway.api.deps`.
 Every route under ``/admin`` requires a key: the dependency is on the ``/admin`` router
-itself, so a route added there cannot forget it.
+itself, so a route added there cannot forget it. The learner views under ``/api/v1`` are
+mounted the same way.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from fastapi import APIRouter, Depends, FastAPI
 from gateway.api.deps import current_key
 from gateway.api.errors import install_error_handlers
 from gateway.api.routes import (
+    classes,
     connections,
     identities,
+    learners,
     lti,
     lti_review,
     lti_tools,
@@ -64,6 +67,12 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
         admin.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(admin)
+    # The learner views: same keys and tenancy as /admin, for teachers' and coaches' tools.
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(current_key)],
+                    responses=UNAUTHORIZED)
+    for module in (learners, classes):
+        api.include_router(module.router)
+    app.include_router(api)
     for router in extra_routers:
         app.include_router(router)
     return app

@@ -1,4 +1,5 @@
-"""Every admin route of an app, with its path filled in, so that no route escapes a test."""
+"""Every keyed route of an app (``/admin``, and the learner views under ``/api/v1``), with
+its path filled in, so that no route escapes a test."""
 
 from __future__ import annotations
 
@@ -33,24 +34,31 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         {"user_sourced_id": "u1", "class_sourced_id": "c1"},
     ("PATCH", "/admin/tenants/{tenant}/lti/tools/{tool_id}/line-items/{line_item_id}"):
         {"standard": None},
+    ("PATCH", "/api/v1/tenants/{tenant}/learners/{sourcedId}/profile"): {"interests": ["chess"]},
 }
 """A valid body for each route that takes one, so a refusal is not a validation error."""
 
+KEYED = ("/admin", "/api/v1")
+"""The prefixes whose routes need a key and are scoped by tenant."""
+
+KNOWN = {"sourcedId": "u1"}
+"""Path parameters every test fills the same way (a learner or class of the roster)."""
+
 
 def admin_routes(app: FastAPI) -> list[tuple[str, str]]:
-    """``(method, path template)`` of every route under ``/admin``, as the app routes them
-    (included routers resolved), hidden ones too."""
+    """``(method, path template)`` of every route under ``/admin`` and ``/api/v1``, as the
+    app routes them (included routers resolved), hidden ones too."""
     found = sorted((method, route.path) for route in iter_route_contexts(app.routes)
                    if isinstance(route.original_route, APIRoute)
-                   and route.path and route.path.startswith("/admin")
+                   and route.path and route.path.startswith(KEYED)
                    for method in route.methods or ())
     documented = {(m.upper(), p) for p, ops in app.openapi()["paths"].items() for m in ops}
     assert {r for r in found if r[0] != "HEAD"} >= {r for r in documented
-                                                    if r[1].startswith("/admin")}
+                                                    if r[1].startswith(KEYED)}
     assert len(found) >= 17, found
     return found
 
 
 def fill(path: str, **params: Any) -> str:
     """The path with its parameters; a new parameter fails here until the tests know it."""
-    return path.format(**params)
+    return path.format(**{**KNOWN, **params})

@@ -1,0 +1,1 @@
+"""Tests of the learner views: profile, learning path, class views."""
