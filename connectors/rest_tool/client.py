@@ -3,9 +3,12 @@ name: ``page_number``, ``offset``, ``cursor`` (a next-cursor in the body), ``lin
 (``Link: <...>; rel="next"``) or ``none`` (one response holds everything).
 
 A page is read whole or the feed fails: a body that is not JSON, or that lacks the records
-path, is a :class:`~gateway.errors.SourceDataError` naming the URL. A page shorter than the
-page size asked for is the last; a server that ignores the paging parameters (the same page
-again) is an error rather than an endless loop.
+path, is a :class:`~gateway.errors.SourceDataError` naming the URL. With page numbers and
+offsets, a page shorter than the first one is the last, and so is an empty page: many APIs
+serve fewer records per page than asked for, so a first page shorter than the page size
+proves nothing and the next page is asked for (an API that answers it with the same records
+again has clamped to its last page). A server that ignores the paging parameters (a full
+page, then the same page again) is an error rather than an endless loop.
 """
 
 from __future__ import annotations
@@ -42,13 +45,10 @@ class FeedReader:
     """The pages of one feed, with the mapping's paging, for one run."""
 
     def __init__(self, http: HttpClient, feed: Feed, *, page_size: int,
-                 headers: Mapping[str, str], refused: str = "",
-                 secrets: tuple[str, ...] = ()) -> None:
+                 headers: Mapping[str, str], refused: str = "") -> None:
         self.http, self.feed, self.page_size, self.headers = http, feed, page_size, headers
         self.refused = refused
         """What a 401 means with this mapping's auth, and what to check."""
-        self.secrets = secrets
-        """Values never to repeat in a message (a server may echo what it was sent)."""
         self.pages_read = 0
 
     async def pages(self, changed_since: str | None = None) -> AsyncIterator[Page]:
@@ -64,6 +64,10 @@ class FeedReader:
         url: str = feed.path
         query: dict[str, str] | None = params
         position, previous = 1, None
+        # Servers cap page sizes below what is asked; the first page's length is the size
+        # they really serve, so a page shorter than *that* is the last (see the docstring).
+        served_size: int | None = None
+        asked = 0
         number = paging.start
         offset = 0
         cursor: str | None = None
@@ -83,16 +87,24 @@ class FeedReader:
                                                allow=(401,))
             if response.status_code == 401:
                 why = self.refused or "the credentials were refused"
-                raise ConfigError(self._scrub(
+                raise ConfigError(
                     f"{self.http.name} GET {response.request.url}: {why} (HTTP 401). The "
-                    f"server said: {error_detail(response) or 'nothing'}"))
+                    f"server said: {error_detail(response) or 'nothing'}")
             body, page = self._page(response, position)
             self.pages_read += 1
+            asked += 1
             if page.records and page.records == previous:
+                if asked > 2 or (served_size is not None and served_size < size):
+                    # Pages moved on before, or the first was short: the server answers a
+                    # page past the end with its last one again.
+                    return
                 raise RunFatalError(
                     f"{page.url} sent the same records as the page before; the server ignores "
-                    f"the paging parameters the mapping {feed.name!r} names ({style}). Check "
-                    f"pagination in the mapping against the vendor's API documentation.")
+                    f"the paging parameters the mapping's feed {feed.name!r} names ({style}), "
+                    f"or it holds exactly one page of records and answers past the end with "
+                    f"the last page again. Check pagination in the mapping against the "
+                    f"vendor's API documentation; in the second case a different page_size "
+                    f"on the connection gets past it. Nothing of this feed was applied.")
             if page.records:
                 yield page
             previous = page.records
@@ -114,7 +126,9 @@ class FeedReader:
                     return
                 cursor = str(found)
                 continue
-            if len(page.records) < size:
+            if served_size is None:
+                served_size = len(page.records)
+            elif len(page.records) < served_size:
                 return
             number += 1
             offset += len(page.records)
@@ -144,13 +158,6 @@ class FeedReader:
                          f"has {what} there (its top-level keys: {seen}); fix records: in the "
                          f"mapping, or the endpoint path, to match the API")])
         return body, Page(records, position, shown, http_date(response.headers.get("date")))
-
-
-    def _scrub(self, message: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                message = message.replace(secret, "***")
-        return message
 
 
 def _next_link(response: httpx.Response) -> str | None:

@@ -15,6 +15,7 @@ fails resumes with the stream that failed.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 from urllib.parse import urljoin
@@ -134,10 +135,26 @@ class RestToolConnector(Connector[RestToolConfig]):
         else:
             refused = ("the API wants credentials and the mapping has no auth; add an auth "
                        "section (docs/connectors.md)")
-        known = tuple(filter(None, (self.config.secret(n) for n in
-                                    ("api_key", "token", "client_secret"))))
         return FeedReader(http, feed, page_size=page_size, headers=self._headers(),
-                          refused=refused, secrets=known)
+                          refused=refused)
+
+    def _scrubbed(self, exc: HarborError) -> HarborError:
+        """``exc`` with the connection's secrets blotted out of its message and problems: a
+        server may echo what it was sent (a key in an error page), and messages are kept
+        in run records and shown in the admin UI."""
+        known = [v for v in (self.config.secret(n) for n in ("api_key", "token",
+                                                             "client_secret")) if v]
+
+        def clean(text: str) -> str:
+            for secret in known:
+                text = text.replace(secret, "***")
+            return text
+
+        if known and exc.args and isinstance(exc.args[0], str):
+            exc.args = (clean(exc.args[0]), *exc.args[1:])
+        if known and isinstance(exc, SourceDataError):
+            exc.problems = [replace(p, message=clean(p.message)) for p in exc.problems]
+        return exc
 
     def _http(self) -> HttpClient:
         auth, base = self.mapping.auth, self.base_url
@@ -165,7 +182,7 @@ class RestToolConnector(Connector[RestToolConfig]):
                     count = len(page.records)
                     break
         except HarborError as exc:
-            return CheckResult(False, str(exc))
+            return CheckResult(False, str(self._scrubbed(exc)))
         return CheckResult(True, f"{mapping.title} at {self.base_url}: signed in "
                            f"({mapping.auth.type}); {feed.path} sent {count} record(s) on its "
                            f"first page", {"mapping": mapping.file,
@@ -176,15 +193,19 @@ class RestToolConnector(Connector[RestToolConfig]):
         mapping = self.mapping
         cursors = _Cursors(state, mapping.name, self.base_url)
         streams = mapping.streams
-        async with self._http() as http:
-            for n, stream in enumerate(streams):
-                kinds = []
-                for feed in mapping.feeds_of(stream):
-                    kinds.append("changes" if cursors.since(feed) else "full")
-                    async for batch in self._feed(http, feed, cursors):
-                        yield batch
-                yield Checkpoint(cursors.state(), label=f"{stream} ({', '.join(kinds)})",
-                                 pending=frozenset(streams[n + 1:]))
+        try:
+            async with self._http() as http:
+                for n, stream in enumerate(streams):
+                    kinds = []
+                    for feed in mapping.feeds_of(stream):
+                        kinds.append("changes" if cursors.since(feed) else "full")
+                        async for batch in self._feed(http, feed, cursors):
+                            yield batch
+                    yield Checkpoint(cursors.state(), label=f"{stream} ({', '.join(kinds)})",
+                                     pending=frozenset(streams[n + 1:]))
+        except HarborError as exc:
+            self._scrubbed(exc)
+            raise
 
     async def _feed(self, http: HttpClient, feed: Feed,
                     cursors: _Cursors) -> AsyncIterator[Batch]:

@@ -15,7 +15,7 @@ import pytest
 
 from connectors.rest_tool import RestToolConnector
 from gateway.abc import Batch, PullItem
-from gateway.errors import ConfigError, RetriableError, SourceDataError
+from gateway.errors import ConfigError, RetriableError, RunFatalError, SourceDataError
 from tests.connectors.rest_tool.vendors import Literacy, Math, literacy_app, math_app
 
 Fault = Callable[[httpx.Request, int], httpx.Response | None]
@@ -191,3 +191,19 @@ def test_wrong_credentials_say_what_to_fix_and_never_echo_the_secret(literacy: R
     result = asyncio.run(math.connector().check())
     assert not result.ok and "refused the client credentials" in result.message
     assert "also-wrong" not in result.message
+
+
+def test_a_server_echoing_the_key_in_any_error_never_gets_it_into_a_message(
+        literacy: Rig) -> None:
+    key = Literacy.API_KEY
+    literacy.transport.faults = [nth("/activity", {0}, lambda: httpx.Response(
+        400, json={"message": f"bad request from key {key}"}))]
+    with pytest.raises(RunFatalError) as refused:
+        literacy.pull()
+    assert "HTTP 400" in str(refused.value) and key not in str(refused.value)
+    literacy.transport.faults = [nth("/activity", {1}, lambda: httpx.Response(
+        200, text=f"<html>debug: X-Api-Key={key}</html>"))]
+    with pytest.raises(SourceDataError) as garbage:
+        literacy.pull()
+    assert key not in str(garbage.value)
+    assert all(key not in p.message for p in garbage.value.problems)

@@ -1,6 +1,7 @@
 """The paging styles and incremental formats the two shipped mappings do not use (offset,
-``Link`` headers, one response, epoch and date cursors, bearer auth), against a small
-vendor app on loopback; and a server that ignores the paging parameters is caught."""
+``Link`` headers, one response, epoch cursors, bearer auth), against a small vendor app on
+loopback; a server serving smaller pages than asked is read to the end, one clamping to its
+last page stops, and one that ignores the paging parameters is caught."""
 
 from __future__ import annotations
 
@@ -54,6 +55,17 @@ def scores_app() -> FastAPI:
     @app.get("/everything")
     def everything() -> Response:
         return JSONResponse({"result": {"rows": SCORES}})
+
+    @app.get("/capped")
+    def capped(skip: int = 0, take: int = 10, after: int | None = None) -> Response:
+        take = min(take, 7)
+        return JSONResponse({"scores": since(SCORES, after)[skip:skip + take]})
+
+    @app.get("/clamped")
+    def clamped(page: int = 1, n: int = 10) -> Response:
+        last = max(1, -(-len(SCORES) // n))
+        page = min(page, last)  # past the end: the last page again
+        return JSONResponse({"scores": SCORES[(page - 1) * n:page * n]})
 
     @app.get("/stuck")
     def stuck(page: int = 1) -> Response:
@@ -162,3 +174,30 @@ def test_a_wrong_bearer_token_is_refused_with_advice(tmp_path: Path, url: str) -
     assert not result.ok
     assert "token in the connection's secret 'token' was refused" in result.message
     assert "expired" not in result.message.replace("has not expired", "")
+
+
+def test_a_server_serving_fewer_than_asked_is_read_to_the_end(tmp_path: Path, url: str) -> None:
+    """The API caps pages at 7 while 10 are asked for: a short first page is not the last."""
+    feed = OFFSET.replace("/offset", "/capped")
+    config = {"mapping": mapping(tmp_path, feed), "base_url": url, "page_size": 10,
+              "token": TOKEN}
+    assert keys(pull(config)) == [s["id"] for s in SCORES]
+
+
+@pytest.mark.parametrize("size", [50, 23, 5])
+def test_a_server_clamping_to_its_last_page_ends_the_feed(tmp_path: Path, url: str,
+                                                          size: int) -> None:
+    """Past the end it serves its last page again. When the records fill exactly one page
+    that cannot be told from a server ignoring the page parameter, and a partial read could
+    withdraw evidence, so it fails loudly, saying so."""
+    feed = """\
+    endpoint: {path: /clamped}
+    pagination: {style: page_number, page_param: page, size_param: n}
+    records: scores"""
+    config = {"mapping": mapping(tmp_path, feed), "base_url": url, "page_size": size,
+              "token": TOKEN}
+    if size == len(SCORES):
+        with pytest.raises(RunFatalError, match="exactly one page of records"):
+            pull(config)
+        return
+    assert keys(pull(config)) == [s["id"] for s in SCORES]
