@@ -190,3 +190,18 @@ def test_a_south_profile_edit_does_not_touch_north(district: Harbor) -> None:
     assert r.status_code == 200
     r = district.client.get(f"{NORTH}/learners/u1", headers=district.as_(district.north))
     assert r.json()["interests"] == []
+
+
+def test_access_tokens_work_and_the_routes_declare_their_security(district: Harbor) -> None:
+    client_id, _, secret = district.north.partition(".")
+    r = district.client.post("/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+    token = r.json()["access_token"]
+    r = district.client.get(f"{NORTH}/learners/u1", headers=district.as_(token))
+    assert r.status_code == 200 and r.json()["learner"]["sourced_id"] == "u1"
+    r = district.client.get("/api/v1/tenants/south/learners/u1", headers=district.as_(token))
+    assert r.status_code == 404
+    spec = district.client.get("/openapi.json").json()
+    routes = [(m, p) for p, ops in spec["paths"].items() if p.startswith("/api/v1")
+              for m, op in ops.items() if {"ApiKey": []} in op["security"]]
+    assert len(routes) == len(ROUTES)
