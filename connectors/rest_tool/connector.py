@@ -234,15 +234,18 @@ class RestToolConnector(Connector[RestToolConfig]):
                     problems.extend(found[:max(0, MAX_PROBLEMS - len(problems))])
                     continue
                 assert row is not None
-                key = row.get("source_key") or (row["learner"], row.get("subject"))
-                if key in seen:  # repeated across a page boundary
-                    continue
-                seen.add(key)
                 changed = _changed(feed, record)
                 if changed is not None and (newest is None or changed > newest):
                     newest = changed
+                key = row.get("source_key")
+                if key is not None:
+                    if key in seen:  # repeated across a page boundary
+                        continue
+                    seen.add(key)
                 rows.append(row)
                 lines.append(position)
+            if feed.stream == "toolPlacements":
+                rows, lines = _latest_placements(rows, lines)
             if rows and not problems:
                 yield Batch(feed.stream, mode, source, cast(Sequence[Row], rows), lines,
                             progress=(reader.pages_read, 0))
@@ -253,6 +256,20 @@ class RestToolConnector(Connector[RestToolConfig]):
                 f"was applied", problems, total=total_problems)
         yield Batch(feed.stream, mode, source, [], [], last=True)
         cursors.saw(feed, newest, served)
+
+
+def _latest_placements(rows: list[dict[str, Any]], lines: list[int],
+                       ) -> tuple[list[dict[str, Any]], list[int]]:
+    """One placement per learner and subject in a batch, the latest observed (a learner who
+    re-took a diagnostic has two); a later page's placement simply comes after."""
+    best: dict[tuple[Any, ...], int] = {}
+    for i, row in enumerate(rows):
+        key = (row["learner"], row.get("learner_id_kind"), row["subject"])
+        kept = best.get(key)
+        if kept is None or row["observed_at"] >= rows[kept]["observed_at"]:
+            best[key] = i
+    keep = sorted(best.values())
+    return [rows[i] for i in keep], [lines[i] for i in keep]
 
 
 def _changed(feed: Feed, record: Any) -> datetime | None:

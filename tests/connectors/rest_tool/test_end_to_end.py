@@ -2,7 +2,7 @@
 items of 6.RP/7.RP, the mapping's crosswalk, and Summit Math on loopback. Every lesson and
 diagnostic lands as evidence of a resolved learner, lessons aligned to their CASE item and
 scored through their scale; placements land; mastery is computed; the next run takes only
-the changes, and a run with nothing new writes nothing."""
+the changes, and a run with nothing new writes nothing. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -29,8 +29,7 @@ RATIO_CONCEPT = "b6f61076-aa12-450b-8f9d-b86bc071f85e"  # CCSS.Math.Content.6.RP
 
 
 @pytest.fixture
-def district(sqlite_store: Store, tmp_path: Path) -> Iterator[tuple[Store, Math]]:
-    store = sqlite_store
+def district(store: Store, tmp_path: Path) -> Iterator[tuple[Store, Math]]:
     write_district(tmp_path / "sis", 40, gradebook=False, demographics=False)
     csv_connection(store, tmp_path / "sis")
     assert run(store).status == "succeeded"

@@ -138,6 +138,15 @@ def test_an_incremental_pull_reads_only_changes(request: pytest.FixtureRequest,
                 for r in i.rows]
 
 
+def test_a_learner_placed_twice_keeps_the_latest_placement(math: MathSource) -> None:
+    math.advance()  # learner 3 re-takes the diagnostic
+    placed = [p for p in rows(pull(math.config()), "toolPlacements")
+              if p["learner"] == "learner3"]
+    newest = max(d["taken_at"] for d in math.tool.collections["diagnostics"]
+                 if d["learner"]["username"] == "learner3")
+    assert [p["observed_at"] for p in placed] == [newest[:-1] + ".000Z"]
+
+
 def test_a_failed_pull_resumes_with_the_stream_that_failed(literacy: LiteracySource) -> None:
     literacy.tool.collections["students"][5]["updated_at"] = "last tuesday"
     items: list[PullItem] = []
