@@ -24,6 +24,6 @@ from gateway.learners.profile import (
 from gateway.learners.roster import ClassFacts, LearnerFacts, class_facts, learner_facts
 
 __all__ = ["EDITABLE", "SORTS", "ClassFacts", "Coverage", "CoverageRow", "Grid", "GridRow",
-    "LearnerFacts", "LearnerProfile", "PathEntry", "SubjectPath", "SubjectSummary",
-    "class_facts", "coverage", "learner_facts", "learner_profile", "learning_path",
-    "mastery_grid", "save_profile"]
+           "LearnerFacts", "LearnerProfile", "PathEntry", "SubjectPath", "SubjectSummary",
+           "class_facts", "coverage", "learner_facts", "learner_profile", "learning_path",
+           "mastery_grid", "save_profile"]

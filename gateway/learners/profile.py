@@ -101,10 +101,10 @@ def _code(view: StandardsView, identifier: str) -> str | None:
 
 def summarize(cells: Mapping[str, MasteryCell], view: StandardsView,
               bands: Bands) -> list[SubjectSummary]:
-    """Counts per subject (spellings folded, see :mod:`gateway.learners.subjects`) and per
-    standard grade level. A learner with rows for two equal
-    items (``exactMatchOf``) counts once, at the better one; rows for standards the tenant
-    does not have (any more) are left out."""
+    """Counts per subject (spellings folded, see :func:`gateway.learners.graph.subject_key`)
+    and per standard grade level. A learner with rows for two equal items (``exactMatchOf``)
+    counts once, at the better one; rows for standards the tenant does not have (any more)
+    are left out."""
     best: dict[str, MasteryCell] = {}
     for identifier, cell in cells.items():
         if identifier not in view.items:
