@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,13 @@ def test_the_cursor_holds_back_by_the_margin_before_the_servers_clock() -> None:
     cursors.saw(feed, served - timedelta(days=3), served)  # never backwards
     assert cursors.cursors["activity"] == "2026-11-05T11:50:00.000Z"
     assert cursors.since(feed) == "2026-11-05T11:50:00Z"
+    assert feed.incremental is not None
+    spelled = {fmt: cursors.since(replace(feed, incremental=replace(feed.incremental,
+                                                                    format=fmt)))
+               for fmt in ("date", "epoch_seconds", "epoch_millis")}
+    stamp = int(datetime(2026, 11, 5, 11, 50, tzinfo=UTC).timestamp())
+    assert spelled == {"date": "2026-11-05", "epoch_seconds": str(stamp),
+                       "epoch_millis": str(stamp * 1000)}
 
 
 def test_check_says_what_it_reached(literacy: LiteracySource, math: MathSource) -> None:
