@@ -81,7 +81,10 @@ def recompute(conn: sa.Connection, tenant_id: int,
             sql, params = _PAIRS_PG, ([u for u, _ in chunk], [s for _, s in chunk], tenant_id)
         else:
             sql, params = _PAIRS_SQLITE, (json.dumps(chunk), tenant_id)
-        written += job.fold(job.stream(sql, params))
+        # A chunk's rows fit in memory, and a server-side cursor would make PostgreSQL plan
+        # for the first rows: a merge join walking the tenant's whole index (8 s at 400,000
+        # learners) instead of one index lookup per pair (0.1 s).
+        written += job.fold(job.stream(sql, params, server_side=False))
     return written
 
 
@@ -95,17 +98,21 @@ class _Job:
         self.settings = settings
         self.now = utcnow()
 
-    def stream(self, sql: str, params: Sequence[Any]) -> Iterator[list[tuple[Any, ...]]]:
-        with self._cursor(sql, params) as cur:
+    def stream(self, sql: str, params: Sequence[Any], *, server_side: bool = True
+               ) -> Iterator[list[tuple[Any, ...]]]:
+        with self._cursor(sql, params, server_side) as cur:
             while chunk := cur.fetchmany(FETCH_CHUNK):
                 yield chunk
 
     @contextmanager
-    def _cursor(self, sql: str, params: Sequence[Any]) -> Iterator[Any]:
-        if self.dialect == "postgresql":
+    def _cursor(self, sql: str, params: Sequence[Any], server_side: bool) -> Iterator[Any]:
+        if self.dialect == "postgresql" and server_side:
             cur = self.raw.cursor(name="harbor_mastery_evidence")
             cur.itersize = FETCH_CHUNK
             cur.execute(sql.replace("?", "%s"), params)
+        elif self.dialect == "postgresql":
+            cur = self.raw.cursor()
+            cur.execute(sql, params)
         else:
             cur = self.raw.cursor()
             cur.execute(sql, params)
@@ -183,9 +190,17 @@ class _Job:
             self.now = utcnow()
 
     def finish_tenant(self) -> None:
+        # Fresh planner statistics: a table that went from empty to millions of rows
+        # otherwise gets hash joins over the whole tenant for the next run's few pairs
+        # (PostgreSQL: 0.4 s instead of milliseconds at 100,000 learners).
         if self.dialect == "sqlite":
             self.raw.execute("DELETE FROM mastery WHERE tenant_id = ? AND computed_at <> ?",
                              (self.tenant_id, self.now))
+            self.raw.execute("PRAGMA analysis_limit=1000")
+            self.raw.execute("ANALYZE mastery")
+        else:
+            with self.raw.cursor() as cur:
+                cur.execute("ANALYZE mastery")
 
     def _one(self, sql: str, params: Sequence[Any]) -> Any:
         cur = self.raw.cursor()
