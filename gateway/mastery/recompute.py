@@ -110,9 +110,6 @@ class _Job:
             cur = self.raw.cursor(name="harbor_mastery_evidence")
             cur.itersize = FETCH_CHUNK
             cur.execute(sql.replace("?", "%s"), params)
-        elif self.dialect == "postgresql":
-            cur = self.raw.cursor()
-            cur.execute(sql, params)
         else:
             cur = self.raw.cursor()
             cur.execute(sql, params)
