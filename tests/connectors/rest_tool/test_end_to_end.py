@@ -16,7 +16,6 @@ import sqlalchemy as sa
 
 from connectors.rest_tool import RestToolConnector
 from gateway.sample.district import write_district
-from gateway.standards.crosswalk import Crosswalk
 from gateway.standards.store import import_package
 from gateway.store.learning_tables import evidence, mastery, placements
 from gateway.store.store import Store
@@ -47,9 +46,6 @@ def district(store: Store, tmp_path: Path) -> Iterator[tuple[Store, Math]]:
         connector = RestToolConnector.from_mapping({**config,
                                                     "client_secret": tool.CLIENT_SECRET})
         assert isinstance(connector, RestToolConnector)
-        with store.engine.begin() as conn:  # the mapping's crosswalk, as the mapping gives it
-            Crosswalk.load(conn, tenant_id, "math", connector.crosswalk, source="mapping",
-                           label="mappings/math-tool.yaml crosswalk")
         store.add_connection("district", "math", "rest-tool", config,
                              {"client_secret": tool.CLIENT_SECRET})
         yield store, tool
