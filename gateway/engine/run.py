@@ -27,6 +27,7 @@ from gateway.errors import (
     SafeguardTripped,
     SourceDataError,
 )
+from gateway.learning.gradebook import COUNTS_KEY, GRADEBOOK_STREAMS, gradebook_evidence
 from gateway.learning.intake import ToolIntake
 from gateway.learning.records import TOOL_STREAMS
 from gateway.learning.runs import ToolRun
@@ -251,6 +252,22 @@ class _Run:
             raise SourceDataError(
                 f"{self.problems.total:,} problem(s) in the source data; nothing was applied",
                 self.problems.kept, total=self.problems.total)
+        self._finish_gradebook()
+
+    def _finish_gradebook(self) -> None:
+        """Results this part changed become evidence through their learningObjectiveSet
+        (gateway/learning/gradebook.py), in the part's transaction."""
+        if self.options.dry_run or self.tools is None or not any(
+                self.counts[s].writes for s in GRADEBOOK_STREAMS if s in self.counts):
+            return
+        done = gradebook_evidence(self.session.conn, self.session.tenant_id,
+                                  self.session.connection_id, self.tools.connection.name,
+                                  self.version)
+        if done is None:
+            return
+        self.counts.setdefault(COUNTS_KEY, StreamCounts()).add(done.counts)
+        self.skippable = [*self.skippable, *done.problems]
+        self.skippable_total += len(done.problems)
 
     def _check_stored_references(self) -> None:
         """Records this run removes must not leave stored records pointing at them.
