@@ -7,6 +7,7 @@ used only to create and drop the throwaway one).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from gateway.secrets import SecretBox
+from gateway.store import db
 from gateway.store.store import Store
 from gateway.store.tables import metadata
 from tests.api.vendor import NAME as VENDOR
@@ -41,22 +43,61 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _empty_postgres(url: str) -> bool:
+    """Empty every table of a database already migrated to head (one TRUNCATE, much
+    quicker than dropping and migrating again); False if it is not at head (a test moved
+    the schema), and the caller resets it the long way."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            try:
+                version = conn.execute(sa.text("SELECT version_num FROM alembic_version")
+                                       ).scalar()
+            except sa.exc.ProgrammingError:
+                return False
+            if version != db.head_revision():
+                return False
+            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return True
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to head once; each test's store starts from a copy."""
+    path = tmp_path_factory.mktemp("template") / "harbor.db"
+    Store.open(f"sqlite:///{path}", SecretBox(Fernet.generate_key())).close()
+    return path
+
+
+def _sqlite_store(template: Path, tmp_path: Path, box: SecretBox) -> Store:
+    path = tmp_path / "harbor.db"
+    shutil.copyfile(template, path)
+    return Store.open(f"sqlite:///{path}", box, migrate=False)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path, box: SecretBox) -> Iterator[Store]:
+def store(request: pytest.FixtureRequest, tmp_path: Path, box: SecretBox,
+          sqlite_template: Path) -> Iterator[Store]:
     """A migrated, empty store on each backend."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'harbor.db'}"
+        s = _sqlite_store(sqlite_template, tmp_path, box)
     else:
         url = request.getfixturevalue("pg_url")
-        _reset_postgres(url)
-    s = Store.open(url, box)
+        if _empty_postgres(url):
+            s = Store.open(url, box, migrate=False)
+        else:
+            _reset_postgres(url)
+            s = Store.open(url, box)
     yield s
     s.close()
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path, box: SecretBox) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'harbor.db'}", box)
+def sqlite_store(tmp_path: Path, box: SecretBox, sqlite_template: Path) -> Iterator[Store]:
+    s = _sqlite_store(sqlite_template, tmp_path, box)
     yield s
     s.close()
 
