@@ -12,6 +12,7 @@ parameters included in the signature base string.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -44,7 +45,7 @@ class TokenSource(Protocol):
         ...
 
 
-class CachedToken:
+class CachedToken(abc.ABC):
     """A token from a token endpoint (RFC 6749 §4.4), cached and shared; subclasses say
     how to ask for it (:meth:`_request`).
 
@@ -90,9 +91,9 @@ class CachedToken:
     def _valid(self) -> bool:
         return self._token is not None and self._clock() < self._expires
 
+    @abc.abstractmethod
     def _request(self) -> tuple[dict[str, str], tuple[str, str] | None]:
         """The token request's form and its HTTP Basic credentials, if any."""
-        raise NotImplementedError
 
     async def _fetch(self) -> None:
         if self._post is None:

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 
 from gateway.api.deps import StoreDep, TenantDep
-from gateway.api.schemas import InterventionCoveragePublic, MasteryGridPublic
+from gateway.api.schemas_learning import InterventionCoveragePublic, MasteryGridPublic
 from gateway.clock import utcnow
 from gateway.learners import SORTS, ClassFacts, class_facts, coverage, mastery_grid
 

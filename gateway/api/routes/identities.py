@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 
 from gateway.api.deps import StoreDep, TenantDep
-from gateway.api.schemas import IdentityConfirm, IdentityLinkPublic
+from gateway.api.schemas_learning import IdentityConfirm, IdentityLinkPublic
 from gateway.errors import ConfigError
 from gateway.identity import WAITING, IdentityLink, confirm, get_link, ignore, list_links
 from gateway.mastery import normalize, recompute

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 
 from gateway.api.deps import CurrentKey, StoreDep, TenantDep
-from gateway.api.schemas import (
+from gateway.api.schemas_learning import (
     LearnerProfilePublic,
     LearnerProfileUpdate,
     LearningPathPublic,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from gateway.api.deps import OperatorKey, SettingsDep, StoreDep, TenantDep
-from gateway.api.schemas import (
+from gateway.api.schemas_lti import (
     LtiKeyPublic,
     LtiRegistrationCreate,
     LtiRegistrationPublic,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from gateway.api.deps import StoreDep, TenantDep
 from gateway.api.routes.lti import TENANT, RegistrationDep
-from gateway.api.schemas import (
+from gateway.api.schemas_lti import (
     LtiCoursePublic,
     LtiIdentityConfirm,
     LtiIdentityPublic,
