@@ -263,7 +263,9 @@ class ProviderClients:
         can show again)."""
         name = _name(name)
         uris = expand_scopes(scopes)
-        client_id = secrets.token_urlsafe(12)  # 16 characters
+        # 16 URL-safe characters, never starting with "-": a vendor pastes it into command
+        # lines (`harbor clients revoke ID`), where a leading dash reads as an option.
+        client_id = secrets.token_urlsafe(12).replace("-", "_")
         secret = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
             if conn.execute(sa.select(tenants.c.id).where(tenants.c.id == tenant_id)).first() \
