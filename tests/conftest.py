@@ -102,18 +102,25 @@ def sqlite_store(tmp_path: Path, box: SecretBox, sqlite_template: Path) -> Itera
     s.close()
 
 
+def install_connector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                      target: str, distribution: str) -> str:
+    """Install a test connector the way a package would: an entry point of a distribution
+    on ``sys.path``; returns its name."""
+    site = tmp_path / "site"
+    info = site / f"{distribution.replace('-', '_')}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\n"
+                                   "Version: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[harbormaster.connectors]\n{name} = {target}\n")
+    monkeypatch.syspath_prepend(str(site))
+    return name
+
+
 @pytest.fixture
 def vendor_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Install the test vendor connector the way a package would: an entry point."""
-    site = tmp_path / "site"
-    info = site / "harbor_test_vendor-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: harbor-test-vendor\n"
-                                   "Version: 1.0\n")
-    (info / "entry_points.txt").write_text(
-        f"[harbormaster.connectors]\n{VENDOR} = tests.api.vendor:VendorConnector\n")
-    monkeypatch.syspath_prepend(str(site))
-    return VENDOR
+    """The test vendor connector, installed as an entry point."""
+    return install_connector(tmp_path, monkeypatch, VENDOR,
+                             "tests.api.vendor:VendorConnector", "harbor-test-vendor")
 
 
 @pytest.fixture

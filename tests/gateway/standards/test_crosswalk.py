@@ -19,26 +19,7 @@ from gateway.standards import (
 )
 from gateway.store.store import Store
 from gateway.store.tables import stream_tables
-from tests.gateway.standards.factories import ladder, other_framework
-
-
-def _seed(store: Store) -> int:
-    tenant_id = store.ensure_tenant("district").id
-    import_package(store.engine, tenant_id, ladder(), "ladder.json")
-    import_package(store.engine, tenant_id, other_framework(), "other.json")
-    return tenant_id
-
-
-@pytest.fixture
-def tenant(store: Store) -> int:
-    """The two small frameworks, on SQLite and PostgreSQL (upserts differ)."""
-    return _seed(store)
-
-
-@pytest.fixture
-def seeded(sqlite_store: Store) -> tuple[Store, int]:
-    """The same on SQLite only, for rules that do not depend on the database."""
-    return sqlite_store, _seed(sqlite_store)
+from tests.gateway.standards.factories import ladder
 
 
 def test_set_and_lookup_strongest_first(store: Store, tenant: int) -> None:

@@ -3,7 +3,6 @@ equal items from ``exactMatchOf``, read per question and as a whole tenant at on
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from gateway.standards import (
@@ -26,28 +25,8 @@ from tests.gateway.standards.factories import (
     RP_DOC,
     association,
     ladder,
-    other_framework,
     rp_package,
 )
-
-
-def _seed(store: Store) -> int:
-    tenant_id = store.ensure_tenant("district").id
-    import_package(store.engine, tenant_id, ladder(), "ladder.json")
-    import_package(store.engine, tenant_id, other_framework(), "other.json")
-    return tenant_id
-
-
-@pytest.fixture
-def tenant(store: Store) -> int:
-    """The two small frameworks, on SQLite and PostgreSQL (the queries' SQL differs)."""
-    return _seed(store)
-
-
-@pytest.fixture
-def seeded(sqlite_store: Store) -> tuple[Store, int]:
-    """The same on SQLite only, for what runs in memory once loaded."""
-    return sqlite_store, _seed(sqlite_store)
 
 
 def test_questions_answered_one_query_at_a_time(store: Store, tenant: int) -> None:
