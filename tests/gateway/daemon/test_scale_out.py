@@ -31,11 +31,14 @@ def pg_site(site: Site) -> Site:
 def test_one_scheduler_and_two_workers_share_the_runs(pg_site: Site, tmp_path: Path,
                                                       inbox: Inbox) -> None:
     site, store = pg_site, pg_site.store
-    fire = datetime.now(UTC) + timedelta(seconds=6)
-    cron = f"{fire.second} {fire.minute} {fire.hour} * * *"
     for i in range(20):
         export = write_export(tmp_path / f"export{i}", small_district(30 + i))
         csv_connection(store, export, name=f"sis{i:02}")
+    # The fire time is set once the connections exist, so a slow setup (a busy machine, a
+    # parallel test run) cannot leave it in the past before the schedulers start.
+    fire = datetime.now(UTC) + timedelta(seconds=8)
+    cron = f"{fire.second} {fire.minute} {fire.hour} * * *"
+    for i in range(20):
         store.schedules.put(ScheduleRule(store.connection(f"district/sis{i:02}").id, cron,
                                          "UTC"))
     csv_connection(store, inbox.path, name="big")
