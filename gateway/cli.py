@@ -14,6 +14,7 @@ from rich.table import Table
 from gateway.cli_clients import clients_app
 from gateway.cli_keys import keys_app
 from gateway.cli_lti import lti_app
+from gateway.cli_mastery import mastery_app
 from gateway.cli_standards import standards_app
 from gateway.cli_support import EXIT_FAILED, EXIT_HELD, console, fail, open_store
 from gateway.engine.run import RunOptions, build_connector
@@ -40,6 +41,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(clients_app, name="clients")
 app.add_typer(lti_app, name="lti")
 app.add_typer(standards_app, name="standards")
+app.add_typer(mastery_app, name="mastery")
 schedule_app = typer.Typer(help="When connections sync on their own.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
 

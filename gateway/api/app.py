@@ -24,6 +24,7 @@ from gateway.api.routes import (
     lti,
     lti_review,
     lti_tools,
+    mastery,
     oauth,
     runs,
     schedules,
@@ -63,7 +64,7 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
     admin = APIRouter(prefix="/admin", dependencies=[Depends(current_key)],
                       responses=UNAUTHORIZED)
     for module in (tenants, connections, schedules, runs, lti, lti_review, lti_tools,
-                   standards, identities):
+                   standards, identities, mastery):
         admin.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(admin)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PUT", "/admin/tenants/{tenant}/mastery/settings"): {"method": "mean"},
     ("POST", "/admin/tenants"): {"slug": "east", "name": "East District"},
     ("POST", "/admin/tenants/{tenant}/connections"):
         {"name": "new", "connector": "oneroster-csv", "config": {"path": "/tmp/x"}},
