@@ -141,6 +141,15 @@ class _Tool:
                                     "internal error)", "Try again in a moment; if it keeps "
                                     "failing, report the reference below.", 500, reference)
 
+    def class_of(self, claims: dict[str, Any], registration: Registration) -> str | None:
+        """The roster class of the launch's LMS course (by its LIS section id, else its
+        label), or None when neither decides."""
+        lis = claims.get(CLAIM + "lis") or {}
+        context = claims.get(CLAIM + "context") or {}
+        return match_class(self.store.engine, registration.tenant_id,
+                           course_section_sourcedid=lis.get("course_section_sourcedid"),
+                           context_label=context.get("label"))
+
     # -- the steps --------------------------------------------------------------------
 
     def login(self, req: ToolRequest, base: str) -> Response:
@@ -178,9 +187,7 @@ class _Tool:
         lis = claims.get(CLAIM + "lis") or {}
         context = claims.get(CLAIM + "context") or {}
         context_title = str(context.get("title") or context.get("label") or "")
-        class_id = match_class(self.store.engine, registration.tenant_id,
-                               course_section_sourcedid=lis.get("course_section_sourcedid"),
-                               context_label=context.get("label"))
+        class_id = self.class_of(claims, registration)
         course = self.contexts.record(registration, claims, class_id)
         if is_staff(claims.get(CLAIM + "roles") or []):
             view = class_view(self.store.engine, registration.tenant_id, class_id) \
@@ -236,11 +243,8 @@ class _Tool:
             raise LaunchRefused("only instructors can add Harbormaster activities to a "
                                 "course", "Ask the course's instructor to add the activity.",
                                 403)
-        lis = claims.get(CLAIM + "lis") or {}
         context = claims.get(CLAIM + "context") or {}
-        class_id = match_class(self.store.engine, registration.tenant_id,
-                               course_section_sourcedid=lis.get("course_section_sourcedid"),
-                               context_label=context.get("label"))
+        class_id = self.class_of(claims, registration)
         items = activities(self.store.engine, registration.tenant_id, class_id)
         settings = claims.get(DL_CLAIM + "deep_linking_settings") or {}
         multiple = settings.get("accept_multiple") not in (False, "false")
@@ -268,11 +272,7 @@ class _Tool:
                                                aud[0] if isinstance(aud, list) else aud)
         if registration is None:
             raise LaunchRefused("the registration of this LMS was removed", "", 403)
-        lis = claims.get(CLAIM + "lis") or {}
-        context = claims.get(CLAIM + "context") or {}
-        class_id = match_class(self.store.engine, registration.tenant_id,
-                               course_section_sourcedid=lis.get("course_section_sourcedid"),
-                               context_label=context.get("label"))
+        class_id = self.class_of(claims, registration)
         offered = {a.id: a for a in activities(self.store.engine, registration.tenant_id,
                                                class_id)}
         unknown = [c for c in chosen if c not in offered]
