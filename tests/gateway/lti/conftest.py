@@ -25,6 +25,7 @@ from gateway.store.store import Store
 from gateway.store.tables import stream_tables
 from tests.gateway.lti.browser import Browser
 from tests.gateway.lti.platform import Platform, Tool, running_platform
+from tests.gateway.lti.services_live import Live, live_platform
 from tests.helpers import csv_connection, serve_app
 
 
@@ -124,4 +125,11 @@ def lti_shared(tmp_path_factory: pytest.TempPathFactory,
     box = SecretBox(Fernet.generate_key())
     path = tmp_path_factory.mktemp("lti-shared") / "harbor.db"
     with Store.open(f"sqlite:///{path}", box) as store, serving(store, district_export) as setup:
+        yield setup
+
+
+@pytest.fixture
+def live(store: Store) -> Iterator[Live]:
+    """A live platform trusting our JWKS, registered in ``store`` (services tests)."""
+    with live_platform(store) as setup:
         yield setup

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -27,22 +27,15 @@ from gateway.lti.ledger import Score
 from gateway.lti.registrations import Registrations
 from gateway.store.store import Store
 from gateway.store.tables import lti_line_items, lti_score_ledger
-from tests.gateway.lti.test_services import (
+from tests.gateway.lti.services_live import (
     STUDENTS,
     Live,
     add_registration,
-    live_platform,
     mock_services,
     run,
 )
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-@pytest.fixture
-def live(store: Store) -> Iterator[Live]:
-    with live_platform(store) as setup:
-        yield setup
 
 
 def claim_endpoint(live: Live) -> AgsEndpoint:

@@ -3,8 +3,6 @@ admin's confirmation, and matching an LTI context to a canonical class; on both 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import sqlalchemy as sa
 
@@ -13,19 +11,7 @@ from gateway.lti.identity import IdentityLinks, match_class
 from gateway.lti.registrations import Registration, RegistrationInput, Registrations
 from gateway.store.store import Store
 from gateway.store.tables import lti_identity_links, stream_tables
-
-
-def _row(tenant_id: int, sourced_id: str, status: str = "active", **columns: Any,
-         ) -> dict[str, Any]:
-    return {"tenant_id": tenant_id, "sourced_id": sourced_id, "status": status,
-            "date_last_modified": "2026-01-01T00:00:00.000Z", "version": 1,
-            "content_hash": 0, "connection_id": 0, **columns}
-
-
-def add_rows(store: Store, stream: str, *rows: dict[str, Any]) -> None:
-    with store.engine.begin() as conn:
-        for row in rows:
-            conn.execute(stream_tables[stream].insert().values(**row))
+from tests.gateway.lti.services_live import add_rows, row
 
 
 def registration(store: Store, tenant: str = "district", name: str = "lms") -> Registration:
@@ -43,13 +29,13 @@ def district(store: Store) -> Registration:
     other = registration(store, "other", "other-lms")
     t, o = reg.tenant_id, other.tenant_id
     add_rows(store, "users",
-             _row(t, "u1", identifier="S-1001", email="Ann.Lee@District.org", given_name="Ann"),
-             _row(t, "u2", identifier="S-1002", email="bo@district.org"),
-             _row(t, "u3", identifier="S-1003", email="family@district.org"),
-             _row(t, "u4", identifier="S-1004", email="family@district.org"),
-             _row(t, "u5", status="tobedeleted", identifier="S-1005",
+             row(t, "u1", identifier="S-1001", email="Ann.Lee@District.org", given_name="Ann"),
+             row(t, "u2", identifier="S-1002", email="bo@district.org"),
+             row(t, "u3", identifier="S-1003", email="family@district.org"),
+             row(t, "u4", identifier="S-1004", email="family@district.org"),
+             row(t, "u5", status="tobedeleted", identifier="S-1005",
                   email="gone@district.org"),
-             _row(o, "x1", identifier="S-9001", email="cy@district.org"))
+             row(o, "x1", identifier="S-9001", email="cy@district.org"))
     return reg
 
 
@@ -153,7 +139,7 @@ def test_a_link_stands_until_its_user_leaves_the_roster(store: Store) -> None:
 def test_an_unmatched_user_is_matched_once_the_roster_has_them(store: Store) -> None:
     reg, links = district(store), IdentityLinks(store.engine)
     assert links.resolve(reg, sub="new", email="new@district.org").status == "unmatched"
-    add_rows(store, "users", _row(reg.tenant_id, "u6", email="new@district.org"))
+    add_rows(store, "users", row(reg.tenant_id, "u6", email="new@district.org"))
     link = links.resolve(reg, sub="new", email="new@district.org")
     assert (link.status, link.user_sourced_id) == ("matched", "u6")
     with store.engine.connect() as conn:
@@ -165,10 +151,10 @@ def test_a_context_matches_a_class_by_sourcedid_then_by_a_unique_class_code(
         store: Store) -> None:
     t = store.ensure_tenant("district").id
     add_rows(store, "classes",
-             _row(t, "c1", title="Algebra 1", class_code="ALG1-P1"),
-             _row(t, "c2", title="Biology", class_code="BIO"),
-             _row(t, "c3", title="Biology", class_code="BIO"),
-             _row(t, "c4", status="tobedeleted", title="Old", class_code="OLD"))
+             row(t, "c1", title="Algebra 1", class_code="ALG1-P1"),
+             row(t, "c2", title="Biology", class_code="BIO"),
+             row(t, "c3", title="Biology", class_code="BIO"),
+             row(t, "c4", status="tobedeleted", title="Old", class_code="OLD"))
     assert match_class(store.engine, t, course_section_sourcedid="c2",
                        context_label="ALG1-P1") == "c2"
     assert match_class(store.engine, t, course_section_sourcedid="nope",

@@ -3,7 +3,7 @@ httpx.MockTransport, and reconciling a course's members with the canonical class
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,21 +14,15 @@ from gateway.lti.identity import IdentityLinks
 from gateway.lti.nrps import Member, memberships, reconcile
 from gateway.store.store import Store
 from tests.gateway.lti.platform import INSTRUCTOR, LEARNER, User
-from tests.gateway.lti.test_identity import _row, add_rows
-from tests.gateway.lti.test_services import (
+from tests.gateway.lti.services_live import (
     STUDENTS,
     Live,
     add_registration,
-    live_platform,
+    add_rows,
     mock_services,
+    row,
     run,
 )
-
-
-@pytest.fixture
-def live(store: Store) -> Iterator[Live]:
-    with live_platform(store) as setup:
-        yield setup
 
 
 def members_of(live: Live, context_id: str = "course-1", **kwargs: Any) -> list[Member]:
@@ -96,14 +90,14 @@ def test_members_as_real_platforms_send_them(store: Store) -> None:
 def test_reconcile_counts_each_rule_and_compares_with_the_class(live: Live) -> None:
     t = live.registration.tenant_id
     add_rows(live.store, "users",
-             _row(t, "u1", identifier="S-1"), _row(t, "u2", email="two@district.org"),
-             _row(t, "u3", email="family@district.org"),
-             _row(t, "u4", email="family@district.org"),
-             _row(t, "u5", identifier="S-5"), _row(t, "u6", email="six@district.org"))
+             row(t, "u1", identifier="S-1"), row(t, "u2", email="two@district.org"),
+             row(t, "u3", email="family@district.org"),
+             row(t, "u4", email="family@district.org"),
+             row(t, "u5", identifier="S-5"), row(t, "u6", email="six@district.org"))
     add_rows(live.store, "enrollments", *(
-        _row(t, f"e-{user}", class_sourced_id="c1", user_sourced_id=user, role="student")
+        row(t, f"e-{user}", class_sourced_id="c1", user_sourced_id=user, role="student")
         for user in ("u1", "u2", "u3", "u6")),
-        _row(t, "e-old", status="tobedeleted", class_sourced_id="c1", user_sourced_id="u5"))
+        row(t, "e-old", status="tobedeleted", class_sourced_id="c1", user_sourced_id="u5"))
     live.platform.add_context("course-2", "Algebra 1", [
         User("m1", lis_person_sourcedid="S-1"),
         User("m2", email="TWO@district.org"),
@@ -128,8 +122,8 @@ def test_reconcile_leaves_deleted_members_out_and_compares_active_ones(store: St
     registration = add_registration(store, issuer="https://lms.example.org",
                                     token_url="https://lms.example.org/token", client_id="c")
     t = registration.tenant_id
-    add_rows(store, "users", _row(t, "u1", identifier="S-1"), _row(t, "u2", identifier="S-2"))
-    add_rows(store, "enrollments", _row(t, "e1", class_sourced_id="c1", user_sourced_id="u1"))
+    add_rows(store, "users", row(t, "u1", identifier="S-1"), row(t, "u2", identifier="S-2"))
+    add_rows(store, "enrollments", row(t, "e1", class_sourced_id="c1", user_sourced_id="u1"))
     members = [Member("gone", ("Learner",), "Deleted", lis_person_sourcedid="S-2"),
                Member("away", ("Learner",), "Inactive", lis_person_sourcedid="S-1")]
     report = reconcile(IdentityLinks(store.engine), registration, members,

@@ -1,104 +1,23 @@
 """The LTI service token against a real platform (lti1p3platform on loopback, checking our
-signed assertion against the JWKS we serve), and its failures under injected faults.
-
-The ``live`` fixture and the ``Live`` helpers here are shared by the AGS and NRPS tests."""
+signed assertion against the JWKS we serve), and its failures under injected faults."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 import httpx
 import jwt
 import pytest
-from fastapi import FastAPI
 
 from gateway.errors import ConfigError, RetriableError
 from gateway.lti.keys import ToolKeys
 from gateway.lti.nrps import CONTEXT_MEMBERSHIP, MEMBERSHIP_TYPE
-from gateway.lti.registrations import Registration, RegistrationInput, Registrations
 from gateway.lti.services import ASSERTION_LIFETIME, ServiceClient, ServiceToken
-from gateway.net.policy import HttpPolicy
 from gateway.store.store import Store
-from tests.gateway.lti.platform import LEARNER, Platform, Tool, User, running_platform
-from tests.helpers import serve_app
-
-
-def run(coro: Any) -> Any:
-    return asyncio.run(coro)
-
-
-@contextmanager
-def jwks_server(store: Store) -> Iterator[str]:
-    """Our JWKS served on loopback, as the platform's token endpoint fetches it."""
-    keys = ToolKeys(store.engine, store.secrets)
-    app = FastAPI()
-
-    @app.get("/.well-known/jwks.json")
-    def jwks() -> dict[str, Any]:
-        return keys.jwks()
-
-    with serve_app(app) as url:
-        yield f"{url}/.well-known/jwks.json"
-
-
-def add_registration(store: Store, *, issuer: str, token_url: str, client_id: str,
-                     name: str = "test-lms", audience: str | None = None) -> Registration:
-    tenant = store.ensure_tenant("district")
-    return Registrations(store.engine).add(tenant.id, RegistrationInput(
-        name=name, issuer=issuer, client_id=client_id, auth_login_url=f"{issuer}/authorize",
-        auth_token_url=token_url, key_set_url=f"{issuer}/jwks", auth_audience=audience))
-
-
-@dataclass
-class Live:
-    store: Store
-    platform: Platform
-    registration: Registration
-    keys: ToolKeys
-    sleeps: list[float] = field(default_factory=list)
-
-    def services(self, **policy: Any) -> ServiceClient:
-        """A client whose backoff and Retry-After waits are recorded, not slept."""
-        async def sleep(seconds: float) -> None:
-            self.sleeps.append(seconds)
-        return ServiceClient(self.keys, policy=HttpPolicy(**policy), sleep=sleep)
-
-    def memberships_url(self, context_id: str = "course-1") -> str:
-        return f"{self.platform.url}/contexts/{context_id}/memberships"
-
-    def lineitems_url(self, context_id: str = "course-1") -> str:
-        return f"{self.platform.url}/contexts/{context_id}/lineitems"
-
-
-STUDENTS = [User(f"lms-{n}", name=f"Student {n}", given_name="Student", family_name=str(n),
-                 email=f"s{n}@example.org", roles=[LEARNER]) for n in range(1, 6)]
-
-
-@contextmanager
-def live_platform(store: Store) -> Iterator[Live]:
-    """A platform on loopback that trusts our JWKS, a course of five students, and its
-    registration in the store."""
-    with running_platform() as platform, jwks_server(store) as jwks_url:
-        base = jwks_url.removesuffix("/.well-known/jwks.json")
-        platform.tool = Tool(login_url=f"{base}/lti/login", launch_url=f"{base}/lti/launch",
-                             jwks_url=jwks_url)
-        platform.add_context("course-1", "Algebra 1", list(STUDENTS))
-        registration = add_registration(store, issuer=platform.issuer,
-                                        token_url=platform.token_url,
-                                        client_id=platform.tool.client_id)
-        yield Live(store, platform, registration, ToolKeys(store.engine, store.secrets))
-
-
-@pytest.fixture
-def live(store: Store) -> Iterator[Live]:
-    with live_platform(store) as setup:
-        yield setup
+from tests.gateway.lti.services_live import Live, add_registration, mock_services, run
 
 
 def test_one_token_for_many_concurrent_calls(live: Live) -> None:
@@ -203,15 +122,6 @@ def echoing_token_endpoint(status: int) -> Callable[[httpx.Request], httpx.Respo
         return httpx.Response(status, json={"error": "invalid_grant",
                                             "error_description": json.dumps(form)})
     return handler
-
-
-def mock_services(store: Store, handler: Callable[[httpx.Request], httpx.Response],
-                  sleeps: list[float] | None = None) -> ServiceClient:
-    async def sleep(seconds: float) -> None:
-        if sleeps is not None:
-            sleeps.append(seconds)
-    return ServiceClient(ToolKeys(store.engine, store.secrets),
-                         transport=httpx.MockTransport(handler), sleep=sleep)
 
 
 def test_an_echoed_assertion_never_reaches_the_message(store: Store) -> None:
