@@ -26,7 +26,7 @@ from gateway.lti.services import ServiceClient, pages
 from gateway.store.tables import lti_line_items
 
 __all__ = ["AGS_CLAIM", "LINEITEM", "LINEITEM_READONLY", "RESULT_READONLY", "SCORE",
-           "AgsClient", "AgsEndpoint", "LineItem", "Result", "ScorePush"]
+           "AgsClient", "AgsEndpoint", "GoneFromPlatform", "LineItem", "Result", "ScorePush"]
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 _SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/"
@@ -38,6 +38,16 @@ CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
+
+
+class GoneFromPlatform(ConfigError):
+    """The platform answers 404 for an AGS URL the gateway holds (a line item given as a
+    bare URL, a context's line items): deleted in the LMS. A ``ConfigError`` to callers that
+    do not tell it apart; a caller that can make the line item again catches it."""
+
+    def __init__(self, message: str, url: str) -> None:
+        super().__init__(message)
+        self.url = url
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -181,8 +191,15 @@ class AgsClient:
             params["limit"] = str(limit)
         http = self.services.http(registration, [scope])
         found: list[LineItem] = []
-        async for response in pages(http, url, accept=CONTAINER_TYPE, params=params):
+        async for response in pages(http, url, accept=CONTAINER_TYPE, params=params,
+                                    allow=(404,)):
             what = f"{http.name} GET {response.request.url}"
+            if response.status_code == 404:
+                raise GoneFromPlatform(f"{what}: the platform has no such line items "
+                                       f"container (HTTP 404); the course may be deleted in "
+                                       f"the LMS, or the tool removed from it: launch the "
+                                       f"tool from the course again for a current lineitems "
+                                       f"URL", url)
             body = _body(response, what)
             if not isinstance(body, list):
                 raise RunFatalError(f"{what} sent {type(body).__name__}, not a list of line "
@@ -303,7 +320,8 @@ class AgsClient:
                        f"404); it was deleted in the LMS: launch the link again, or let the "
                        f"gateway make its line items (find_or_create_line_item)")
             self.ledger.failed(entry, message, 404)
-            raise ConfigError(f"LTI registration {registration.name!r}: {message}")
+            raise GoneFromPlatform(f"LTI registration {registration.name!r}: {message}",
+                                   entry.line_item_url)
         where = (dataclasses.replace(endpoint, lineitems=line_item.lineitems_url)
                  if endpoint is not None else AgsEndpoint(lineitems=line_item.lineitems_url))
         remade = await self.find_or_create_line_item(

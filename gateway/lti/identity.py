@@ -154,6 +154,19 @@ class IdentityLinks:
                                                   t.c.sub == sub)).one()
         return _link(row)
 
+    def of_user(self, registration_id: int, user_sourced_id: str) -> list[Link]:
+        """The matched or confirmed links of canonical user ``user_sourced_id`` in a
+        registration (the LMS users they are), confirmed by an admin first, then the most
+        recently decided."""
+        t = lti_identity_links
+        query = (sa.select(t).where(t.c.registration_id == registration_id,
+                                    t.c.user_sourced_id == user_sourced_id,
+                                    t.c.status.in_(RESOLVED))
+                 .order_by((t.c.status == "confirmed").desc(), t.c.updated_at.desc(),
+                           t.c.id.desc()))
+        with self.engine.connect() as conn:
+            return [_link(row) for row in conn.execute(query)]
+
     def by_id(self, link_id: int) -> Link | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(lti_identity_links)
