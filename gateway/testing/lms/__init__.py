@@ -1,0 +1,1 @@
+"""LMS-shaped servers for tests, benchmarks and vendor certification."""
