@@ -158,12 +158,17 @@ def grade(work: Assignment, learner: Learner, score: float = 3.0,
 
 def _district_ids(store: Store, tenant_id: int) -> tuple[ClassRef, GradingPeriod,
                                                          list[Learner]]:
-    """A class with students, the first term it runs in, and its students."""
+    """The class with the most students, the first term it runs in, and its students."""
     c, e, s, u = (stream_tables[n] for n in ("classes", "enrollments", "academicSessions",
                                               "users"))
     with store.engine.connect() as conn:
-        cls = conn.execute(c.select().where(c.c.tenant_id == tenant_id)
-                           .order_by(c.c.sourced_id)).first()
+        biggest = (sa.select(e.c.class_sourced_id).where(e.c.tenant_id == tenant_id,
+                                                         e.c.role == "student")
+                   .group_by(e.c.class_sourced_id)
+                   .order_by(sa.func.count().desc(), e.c.class_sourced_id).limit(1))
+        cls = conn.execute(c.select().where(c.c.tenant_id == tenant_id,
+                                            c.c.sourced_id == biggest.scalar_subquery())
+                           ).first()
         assert cls is not None
         students = conn.execute(
             sa.select(u).join(e, sa.and_(e.c.user_sourced_id == u.c.sourced_id,
