@@ -27,6 +27,7 @@ ASSERTION_LIFETIME = 3600
 """Seconds the assertion is valid: the most Google accepts."""
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-.]*")
 """A JWT or the start of one (our assertion echoed in an error body)."""
+_ANSWER = re.compile(r"\(HTTP \d{3}: .*\)")
 
 
 class DelegatedToken(CachedToken):
@@ -74,9 +75,12 @@ class DelegatedToken(CachedToken):
             await super()._fetch()
         except ConfigError as exc:
             said = _JWT.sub("[JWT]", str(exc))
+            # The policy's words name the endpoint and quote Google; keep just the quote.
+            quoted = _ANSWER.search(said)
+            answer = quoted.group(0) if quoted else f"({said.rstrip('.')})"
             raise ConfigError(f"Google refused to sign in the service account "
-                              f"{self.client_email} as {self.subject}: {said.rstrip('.')}. "
-                              f"{self._advice(said)}") from None
+                              f"{self.client_email} as {self.subject} at {self.token_url} "
+                              f"{answer}. {self._advice(said)}") from None
 
     def _advice(self, said: str) -> str:
         text = said.lower()

@@ -170,8 +170,8 @@ class ClassroomClient:
             return await client.request(method, path, params=params, json_body=json_body,
                                         allow=(400, 401, 403, 404))
         except RetriableError as exc:
-            raise RetriableError(f"Google Classroom would not {doing}: {_passing(exc)} The "
-                                 f"grades stay pending for the next push. ({exc})",
+            raise RetriableError(f"Google Classroom would not {doing}: {_passing(exc)} It "
+                                 f"stays pending for the next push. ({exc})",
                                  retry_after=exc.retry_after) from None
 
     def _raise_refusal(self, response: httpx.Response, doing: str) -> None:

@@ -169,7 +169,7 @@ class ClassroomConnector(Connector[ClassroomConfig], Destination):
                 await (self.sleep or asyncio.sleep)(wait)
                 continue
             if made is None:
-                raise ConfigError(_no_course(section, course, self.config.subject))
+                raise SkippableRecordError(_no_course(section, course, self.config.subject))
             remote = remote_of(made)
             async with self._locks(("course", course)):
                 if course in self._works:
@@ -222,7 +222,7 @@ class ClassroomConnector(Connector[ClassroomConfig], Destination):
                 works = await self._session().list_course_work(course,
                                                                _where(section, course))
                 if works is None:
-                    raise ConfigError(_no_course(section, course, self.config.subject))
+                    raise SkippableRecordError(_no_course(section, course, self.config.subject))
                 self._works[course] = ours(works)
             return self._works[course]
 

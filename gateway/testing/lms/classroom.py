@@ -25,9 +25,11 @@ Usage::
 
 Faults: ``fault_rate`` (random 429/500 before the request is applied, seeded),
 ``throttle_next`` (the next N API requests get 429), ``fail_after_write`` (the next N
-writes are applied, then answered 500). Counters: ``created`` (courseWork made, by the
-``Harbormaster key:`` marker in their description), ``grade_writes`` (by courseWork and
-user id), ``requests`` (by method and route), ``throttled``, ``tokens_issued``.
+writes are applied, then answered 500); ``retry_after`` adds that ``Retry-After`` to 429
+and 500 answers (Google sends none; tests send ``"0"`` to keep runs fast). Counters:
+``created`` (courseWork made, by the ``Harbormaster key:`` marker in their description),
+``grade_writes`` (by courseWork and user id), ``requests`` (by method and route),
+``throttled``, ``faults_injected``, ``tokens_issued``.
 """
 
 from __future__ import annotations
@@ -149,6 +151,8 @@ class ClassroomServer:
         self.created: Counter[str] = Counter()
         self.grade_writes: Counter[tuple[str, str]] = Counter()
         self.throttled = 0
+        self.faults_injected = 0
+        """Answers ``fault_rate`` broke (429s and 500s)."""
         self.tokens_issued = 0
         self.requests: Counter[str] = Counter()
         """API requests by method and route (``GET /v1/courses/{course_ref}/courseWork``)."""
@@ -261,6 +265,7 @@ class ClassroomServer:
             raise _Refusal(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. "
                            "check quota).")
         if self.fault_rate and self._random.random() < self.fault_rate:
+            self.faults_injected += 1
             if self._random.random() < 0.5:
                 self.throttled += 1
                 raise _Refusal(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted.")
@@ -391,7 +396,7 @@ class ClassroomServer:
         async def refused(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, _Refusal)
             headers = ({"Retry-After": server.retry_after}
-                       if exc.code == 429 and server.retry_after is not None else None)
+                       if exc.code in (429, 500) and server.retry_after is not None else None)
             return JSONResponse({"error": {"code": exc.code, "message": exc.message,
                                            "status": exc.status}}, exc.code, headers=headers)
 
