@@ -8,8 +8,9 @@ create/list/get and studentSubmissions list/patch. It enforces what the push rel
 only teachers of a course (or admins) act in it; courseWork and its grades may be changed
 only by the Cloud project that created it (``403 @ProjectPermissionDenied``); ``maxPoints``
 is a whole number, grades are 0 or more (rounded to two places; above ``maxPoints`` is
-allowed, as extra credit); ``updateMask`` is required and names grade fields only; a
-per-minute quota per user and per project answers ``429 RESOURCE_EXHAUSTED``.
+allowed, as extra credit) and there is no assignedGrade without a draftGrade;
+``updateMask`` is required and names grade fields only; a per-minute quota per user and
+per project answers ``429 RESOURCE_EXHAUSTED``.
 
 Usage::
 
@@ -486,12 +487,19 @@ class ClassroomServer:
                 value = body.get(field)
                 if value is not None and (not isinstance(value, int | float) or value < 0):
                     raise _invalid(f"{field}: must be a non-negative number")
+            after = dict(sub)
             for field in mask:
                 value = body.get(field)
                 if value is None:
-                    sub.pop(field, None)
+                    after.pop(field, None)
                 else:
-                    sub[field] = round(float(value), 2)
+                    after[field] = round(float(value), 2)
+            if "assignedGrade" in after and "draftGrade" not in after:
+                # Developers must emulate the Classroom app, which never shows a student a
+                # grade the teacher has no draft of.
+                raise _invalid("assignedGrade cannot be set without a draftGrade")
+            sub.clear()
+            sub.update(after)
             sub["updateTime"] = _now()
             server.grade_writes[(work_id, sub["userId"])] += 1
             server._after_write()
