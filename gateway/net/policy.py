@@ -3,7 +3,8 @@
 A connector builds one :class:`HttpClient` per run from its connection's settings and sends
 every request through :meth:`HttpClient.request`. What that does, in order:
 
-- waits for the connection's client-side rate limit, if one is set;
+- waits for the connection's client-side rate limit, if one is set, and for its
+  :class:`Pacer`, if it has one (pacing a source by what its responses say of its quota);
 - signs the request (OAuth 1.0a) or adds a bearer token from a shared
   :class:`~gateway.net.auth.TokenSource` (OAuth 2 client credentials, the LTI service
   token), which fetches the token once under concurrency and refreshes it before it expires;
@@ -30,13 +31,13 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     stop_any,
     wait_exponential_jitter,
@@ -46,7 +47,7 @@ from tenacity.stop import stop_base
 from gateway.errors import ConfigError, RetriableError, RunFatalError
 from gateway.net.auth import OAuth1Signer, TokenSource
 
-__all__ = ["HttpClient", "HttpPolicy", "RateLimiter", "error_detail", "http_date",
+__all__ = ["HttpClient", "HttpPolicy", "Pacer", "RateLimiter", "error_detail", "http_date",
            "raise_for_status", "retry_after"]
 
 USER_AGENT = "Harbormaster/0.1 (+https://github.com/harbormaster)"
@@ -90,14 +91,28 @@ class RateLimiter:
             await asyncio.sleep(start - now)
 
 
+class Pacer(Protocol):
+    """Response-driven pacing (a quota the source reports in headers): consulted before each
+    send, told each response, retried ones included."""
+
+    async def wait(self) -> None:
+        """Return when the next request may start."""
+
+    def observe(self, response: httpx.Response) -> None:
+        """Learn from one response (its status and quota headers)."""
+
+
 class _Transient(Exception):
     """One attempt failed in a way worth another try."""
 
     def __init__(self, message: str, retry_after: float | None = None,
-                 response: httpx.Response | None = None) -> None:
+                 response: httpx.Response | None = None, *, unsent: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.response = response
+        self.unsent = unsent
+        """Certainly not processed (no connection made, or the server throttled it): safe
+        to try again even when the request is not idempotent."""
 
 
 class _WaitTooLong(stop_base):
@@ -233,8 +248,10 @@ class HttpClient:
                  credentials: TokenSource | None = None,
                  signer: OAuth1Signer | None = None, name: str = "source",
                  transport: httpx.AsyncBaseTransport | None = None,
-                 sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
+                 sleep: Callable[[float], Awaitable[None]] | None = None,
+                 pacer: Pacer | None = None) -> None:
         self.policy = policy or HttpPolicy()
+        self.pacer = pacer
         self.name = name
         self.credentials = credentials
         self.signer = signer
@@ -267,26 +284,30 @@ class HttpClient:
 
     async def request(self, method: str, url: str, *, params: Mapping[str, str] | None = None,
                       json_body: Any = None, headers: Mapping[str, str] | None = None,
-                      allow: Collection[int] = ()) -> httpx.Response:
+                      allow: Collection[int] = (), idempotent: bool = True) -> httpx.Response:
         """Send with retries; returns the final 2xx response or raises (see module doc).
 
         ``headers`` add to or replace the client's (an ``Accept`` or ``Content-Type`` media
         type); a final status in ``allow`` is returned rather than raised, for callers to
-        whom it is an answer (a 404 that means "gone, make it again")."""
+        whom it is an answer (a 404 that means "gone, make it again"). A request that is
+        not ``idempotent`` (a POST that creates) is tried again only when it certainly was
+        not processed (a connect error, 429, a throttling 403); after a 5xx or a timeout it
+        may have landed, so the RetriableError is the caller's to handle (look it up)."""
         what = f"{self.name} {method} {self.client.base_url.join(url.lstrip('/'))}"
         response = await self._retrying(what, lambda: self._attempt(method, url, params,
-                                                                    json_body, headers))
+                                                                    json_body, headers),
+                                        idempotent=idempotent)
         if response.status_code not in allow:
             raise_for_status(response, what)
         return response
 
     async def _retrying(self, what: str,
                         attempt_once: Callable[[], Awaitable[httpx.Response]],
-                        ) -> httpx.Response:
+                        *, idempotent: bool = True) -> httpx.Response:
         """``attempt_once`` under the retry policy; the last response, 2xx or not, once
         nothing is left to retry (a retriable status that persists raises)."""
         p = self.policy
-        backoff = wait_exponential_jitter(initial=p.backoff_initial, max=p.backoff_max)
+        backoff = wait_exponential_jitter(multiplier=p.backoff_initial, max=p.backoff_max)
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -296,7 +317,9 @@ class HttpClient:
 
         retrying = AsyncRetrying(stop=stop_any(stop_after_attempt(p.attempts),
                                                _WaitTooLong(p.retry_after_cap)), wait=wait,
-                                 retry=retry_if_exception_type(_Transient), reraise=True,
+                                 retry=retry_if_exception(
+                                     lambda e: isinstance(e, _Transient) and (
+                                         idempotent or e.unsent)), reraise=True,
                                  sleep=self._sleep)
         last: httpx.Response | None = None
         try:
@@ -304,7 +327,8 @@ class HttpClient:
                 with attempt:
                     last = await attempt_once()
                     if _retriable(last):
-                        raise _Transient(f"HTTP {last.status_code}", retry_after(last), last)
+                        raise _Transient(f"HTTP {last.status_code}", retry_after(last), last,
+                                         unsent=_rate_limited(last))
         except _Transient as exc:
             if exc.response is not None:
                 raise_for_status(exc.response, what)
@@ -330,6 +354,8 @@ class HttpClient:
     async def _send(self, request: httpx.Request, *, authorize: bool = True) -> httpx.Response:
         if self.limiter is not None:
             await self.limiter.wait()
+        if self.pacer is not None:
+            await self.pacer.wait()
         if authorize and self.credentials is not None:
             request.headers["Authorization"] = f"Bearer {await self.credentials.token()}"
         if authorize and self.signer is not None:
@@ -339,10 +365,13 @@ class HttpClient:
             response = await self.client.send(request)
             await response.aread()
         except httpx.TimeoutException as exc:
-            raise _Transient(f"timed out ({type(exc).__name__})") from exc
+            raise _Transient(f"timed out ({type(exc).__name__})",
+                             unsent=isinstance(exc, httpx.ConnectTimeout)) from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise _Transient(f"could not reach the source ({exc or type(exc).__name__})"
-                             ) from exc
+            raise _Transient(f"could not reach the source ({exc or type(exc).__name__})",
+                             unsent=isinstance(exc, httpx.ConnectError)) from exc
+        if self.pacer is not None:
+            self.pacer.observe(response)
         return response
 
     async def _token_post(self, url: str, data: Mapping[str, str],

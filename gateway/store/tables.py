@@ -400,3 +400,4 @@ def record_select(stream: str) -> sa.Select[Any]:
 # The learning tables (standards, evidence, mastery, ...) live in their own module; importing
 # it here puts them in ``metadata`` for Alembic and create_all, whoever imports the store.
 from gateway.store import learning_tables as _learning_tables  # noqa: E402, F401
+from gateway.store import push_tables as _push_tables  # noqa: E402, F401
