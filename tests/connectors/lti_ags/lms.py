@@ -19,7 +19,8 @@ from gateway.lti.nrps import memberships, reconcile
 from gateway.plugins import parse_config
 from gateway.push.destination import Assignment, ClassRef, Grade, Learner, PushRuntime
 from gateway.store.store import ConnectionRecord, Store
-from tests.gateway.lti.services_live import STUDENTS, Live, add_rows, live_platform, row
+from tests.gateway.lti.platform import INSTRUCTOR, User
+from tests.gateway.lti.services_live import Live, add_rows, live_platform, row
 
 T = TypeVar("T")
 
@@ -85,11 +86,14 @@ class World:
                    if method == "POST" and path.endswith(segment))
 
 
+TEACHER = User("lms-teacher", name="Tess Teacher", email="t1@example.org", roles=[INSTRUCTOR])
+
+
 def launch_context(live: Live, class_sourced_id: str, context_id: str = "course-1",
                    **ags: Any) -> ContextRecord:
     """A teacher's launch from ``context_id`` recorded as the tool records it, its AGS claim
     changed by ``ags`` (``scope=[...]``, or ``lineitems=None`` to send no AGS claim)."""
-    claims = live.platform.launch_claims(STUDENTS[0], nonce="n", context_id=context_id)
+    claims = live.platform.launch_claims(TEACHER, nonce="n", context_id=context_id)
     claim = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]
     claim.update(ags)
     if "lineitems" in ags and ags["lineitems"] is None:
@@ -97,6 +101,14 @@ def launch_context(live: Live, class_sourced_id: str, context_id: str = "course-
     record = Contexts(live.store.engine).record(live.registration, claims, class_sourced_id)
     assert record is not None
     return record
+
+
+async def link_members(live: Live, context_id: str = "course-1") -> None:
+    """What a teacher's launch runs in the background: NRPS members linked to the roster."""
+    async with live.services() as services:
+        members = await memberships(services, live.registration,
+                                    live.memberships_url(context_id))
+    reconcile(IdentityLinks(live.store.engine), live.registration, members)
 
 
 @contextmanager
@@ -108,13 +120,7 @@ def lms_world(store: Store) -> Iterator[World]:
                                        family_name=learner.family_name)
                                    for learner in LEARNERS))
 
-        async def link_members() -> None:  # what a teacher's launch runs in the background
-            async with live.services() as services:
-                members = await memberships(services, live.registration,
-                                            live.memberships_url())
-            reconcile(IdentityLinks(store.engine), live.registration, members)
-
-        asyncio.run(link_members())
+        asyncio.run(link_members(live))
         context = launch_context(live, ALGEBRA.sourced_id)
         connection = store.add_connection("district", "lms", "lti-ags",
                                           {"registration": live.registration.name}, {})

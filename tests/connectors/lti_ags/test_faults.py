@@ -26,8 +26,12 @@ def platform(answer: Callable[[httpx.Request], httpx.Response]) -> httpx.MockTra
     return httpx.MockTransport(handler)
 
 
-def test_a_409_means_the_lms_keeps_its_later_grade(world: World) -> None:
-    transport = platform(lambda request: httpx.Response(409, text="a newer score exists"))
+def always(answer: httpx.Response) -> httpx.MockTransport:
+    return platform(lambda request: answer)
+
+
+def test_score_answers_a_409_keeps_theirs_a_422_skips(world: World) -> None:
+    transport = always(httpx.Response(409, text="a newer score exists"))
 
     async def twice(lms: LtiAgsConnector) -> list[GradeAck]:
         one = grade(QUIZ, LEARNERS[0], 3)
@@ -37,20 +41,26 @@ def test_a_409_means_the_lms_keeps_its_later_grade(world: World) -> None:
     assert first.kept_theirs and first.response_status == 409
     assert "holds a later score" in (first.detail or "")
     assert again.kept_theirs  # not sent again either
+    # Refused for this learner only (Canvas: not a student of the course).
+    transport = always(httpx.Response(
+        422, json={"errors": [{"message": "User not found in course or is not a student"}]}))
+    with pytest.raises(SkippableRecordError, match=r"grade of learner stu-1 \(LMS user lms-1\) "
+                                                   r"on assignment .*HTTP 422.*User not found"):
+        world.push(lambda lms: lms.put_grade(ITEM, grade(QUIZ, LEARNERS[0], 1)),
+                   transport=transport)
 
 
-@pytest.mark.parametrize(("answer", "error", "match"), [
-    (httpx.Response(200, text="<html>sign in</html>"), RunFatalError, "not JSON"),
-    (httpx.Response(200, json={"id": "x"}), RunFatalError, "not a list of line items"),
-    (httpx.Response(404), SkippableRecordError,
-     r"assignment 'Fractions: unit fractions' of class class-1: .*no such line items "
-     r"container .*launch the tool from the course again"),
-])
-def test_line_item_answers_that_are_not_ags(world: World, answer: httpx.Response,
-                                            error: type[Exception], match: str) -> None:
-    with pytest.raises(error, match=match):
-        world.push(lambda lms: lms.find_assignment(QUIZ),
-                   transport=platform(lambda request: answer))
+def test_line_item_answers_that_are_not_ags(world: World) -> None:
+    cases: list[tuple[httpx.Response, type[Exception], str]] = [
+        (httpx.Response(200, text="<html>sign in</html>"), RunFatalError, "not JSON"),
+        (httpx.Response(200, json={"id": "x"}), RunFatalError, "not a list of line items"),
+        (httpx.Response(404), SkippableRecordError,
+         r"assignment 'Fractions: unit fractions' of class class-1: .*no such line items "
+         r"container .*launch the tool from the course again"),
+    ]
+    for answer, error, match in cases:
+        with pytest.raises(error, match=match):
+            world.push(lambda lms: lms.find_assignment(QUIZ), transport=always(answer))
 
 
 def test_a_platform_that_times_out_leaves_the_grade_for_later(world: World) -> None:
@@ -63,15 +73,8 @@ def test_a_platform_that_times_out_leaves_the_grade_for_later(world: World) -> N
     assert len(world.sleeps) == 1
 
 
-def test_a_refused_score_is_skipped_with_what_the_lms_said(world: World) -> None:
-    transport = platform(lambda request: httpx.Response(
-        422, json={"errors": [{"message": "User not found in course or is not a student"}]}))
-    with pytest.raises(SkippableRecordError, match=r"grade of learner stu-1 \(LMS user lms-1\) "
-                                                   r"on assignment .*HTTP 422.*User not found"):
-        world.push(lambda lms: lms.put_grade(ITEM, grade(QUIZ, LEARNERS[0], 1)),
-                   transport=transport)
-
-
-def test_calls_before_open_are_a_bug_not_a_config_error(world: World) -> None:
+def test_calls_before_open_are_a_bug_not_a_config_error() -> None:
+    lms = LtiAgsConnector.from_mapping({"registration": "test-lms"})
+    assert isinstance(lms, LtiAgsConnector)
     with pytest.raises(RuntimeError, match="open"):
-        asyncio.run(world.connector().find_assignment(QUIZ))
+        asyncio.run(lms.find_assignment(QUIZ))
