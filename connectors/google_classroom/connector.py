@@ -99,7 +99,7 @@ class ClassroomConnector(Connector[ClassroomConfig], Destination):
                    ) -> AsyncGenerator[PullItem, bool | None]:
         raise ConfigError("google-classroom is a push-only destination: it writes "
                           "assignments and grades to Classroom and has nothing to pull; "
-                          "use `harbor push`, not `harbor sync`, with this connection")
+                          "push to this connection instead of syncing it")
         yield  # pragma: no cover - makes this an async generator
 
     async def check(self) -> CheckResult:
@@ -156,7 +156,9 @@ class ClassroomConnector(Connector[ClassroomConfig], Destination):
                 made = await client.create_course_work(course, body, where)
             except RetriableError as exc:
                 # Google may have made it before failing (a 500 after the write, a lost
-                # answer): look, and only then try again.
+                # answer): forget what this push listed, look, and only then try again.
+                async with self._locks(("course", course)):
+                    self._works.pop(course, None)
                 found = (await self._course_works(course, section, fresh=True)
                          ).get(assignment.key)
                 if found is not None:
@@ -196,7 +198,7 @@ class ClassroomConnector(Connector[ClassroomConfig], Destination):
             submission = await self._submission(key, remote, grade, where)
             if submission.draft == score and (self.config.grades == "draft"
                                               or submission.assigned == score):
-                return GradeAck(200, _join("Classroom already holds this grade", note))
+                return GradeAck(None, _join("Classroom already holds this grade", note))
             response = await self._session().patch_grade(course, remote.id, submission.id,
                                                          fields, where)
             if response is None:
