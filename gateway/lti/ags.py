@@ -19,7 +19,7 @@ import httpx
 import sqlalchemy as sa
 
 from gateway.clock import utcnow
-from gateway.errors import ConfigError, HarborError, RunFatalError
+from gateway.errors import ConfigError, HarborError, RetriableError, RunFatalError
 from gateway.lti.ledger import Score, ScoreEntry, ScoreLedger
 from gateway.lti.registrations import Registration
 from gateway.lti.services import ServiceClient, pages
@@ -213,9 +213,14 @@ class AgsClient:
     async def find_or_create_line_item(
             self, registration: Registration, endpoint: AgsEndpoint | str, *, label: str,
             score_maximum: float, resource_id: str | None = None, tag: str | None = None,
-            resource_link_id: str | None = None) -> LineItem:
+            resource_link_id: str | None = None, retry_create: bool = True) -> LineItem:
         """The context's line item for ``(resource_id, tag)``, made if the platform has none;
-        recorded in ``lti_line_items``. An existing one is reused as it is."""
+        recorded in ``lti_line_items``. An existing one is reused as it is.
+
+        ``retry_create=False`` sends the creating POST once (the HTTP policy retries it only
+        when it surely was not processed): after a 5xx or a timeout the line items are
+        looked up again, and the RetriableError is raised only if it did not land, so a
+        POST the platform processed before failing never makes a second column."""
         if resource_id is None and tag is None:
             raise ValueError("a line item is found again by its resource_id or tag; give one")
         endpoint = AgsEndpoint(lineitems=endpoint) if isinstance(endpoint, str) else endpoint
@@ -227,15 +232,26 @@ class AgsClient:
             if matches:
                 item = next((m for m in matches if m.url == recorded), matches[0])
             else:
-                item = await self._create(registration, endpoint, label=label,
-                                          score_maximum=score_maximum, resource_id=resource_id,
-                                          tag=tag, resource_link_id=resource_link_id)
+                try:
+                    item = await self._create(registration, endpoint, label=label,
+                                              score_maximum=score_maximum,
+                                              resource_id=resource_id, tag=tag,
+                                              resource_link_id=resource_link_id,
+                                              idempotent=retry_create)
+                except RetriableError:
+                    if retry_create:
+                        raise
+                    landed = await self.line_items(registration, endpoint,
+                                                   resource_id=resource_id, tag=tag)
+                    if not landed:
+                        raise
+                    item = landed[0]
             self._record(registration.id, item)
             return item
 
     async def _create(self, registration: Registration, endpoint: AgsEndpoint, *, label: str,
                       score_maximum: float, resource_id: str | None, tag: str | None,
-                      resource_link_id: str | None) -> LineItem:
+                      resource_link_id: str | None, idempotent: bool = True) -> LineItem:
         url = endpoint.lineitems
         assert url is not None
         endpoint.require(LINEITEM, f"create the line item {label!r} at {url}")
@@ -248,7 +264,8 @@ class AgsClient:
         http = self.services.http(registration, [LINEITEM])
         response = await http.request(
             "POST", url, json_body={k: v for k, v in body.items() if v is not None},
-            headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE})
+            headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE},
+            idempotent=idempotent)
         what = f"{http.name} POST {url}"
         return _line_item(_body(response, what), url, what)
 
