@@ -181,7 +181,7 @@ class LtiAgsConnector(Connector[LtiAgsConfig], Destination):
             item = await opened.ags.find_or_create_line_item(
                 opened.registration, course.endpoint, label=assignment.title,
                 score_maximum=assignment.points_possible, resource_id=assignment.key,
-                tag=assignment.item[:TAG_LENGTH])
+                tag=assignment.item[:TAG_LENGTH], retry_create=False)
         except GoneFromPlatform as exc:
             raise SkippableRecordError(f"assignment {assignment.title!r} of class "
                                        f"{assignment.section.sourced_id}: {exc}") from None

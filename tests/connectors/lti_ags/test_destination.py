@@ -217,7 +217,13 @@ def test_classes_without_a_course_that_takes_grades_are_skipped(world: World) ->
 
 
 def test_429_and_5xx_are_waited_out_or_left_for_the_next_push(world: World) -> None:
+    # A creating POST is not retried after a 5xx (it may have landed): the engine looks
+    # it up, and makes it on the next push when it did not.
     world.live.platform.fail_next("/lineitems", 500, method="POST")
+    with pytest.raises(RetriableError, match="HTTP 500"):
+        world.push(lambda lms: lms.create_assignment(QUIZ))
+    assert world.line_items() == [] and world.sleeps == []
+    world.live.platform.fail_next("/lineitems", 429, method="POST")  # surely not processed
     remote = made(world)
     assert len(world.line_items()) == 1
     world.live.platform.fail_next("/scores", 429, headers={"Retry-After": "2"})

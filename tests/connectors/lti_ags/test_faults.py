@@ -4,6 +4,7 @@ holds a later grade for, bodies that are not AGS, timeouts, and a 404 for a whol
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 
 import httpx
@@ -48,6 +49,19 @@ def test_score_answers_a_409_keeps_theirs_a_422_skips(world: World) -> None:
                                                    r"on assignment .*HTTP 422.*User not found"):
         world.push(lambda lms: lms.put_grade(ITEM, grade(QUIZ, LEARNERS[0], 1)),
                    transport=transport)
+
+
+def test_a_line_item_that_landed_before_a_502_is_not_made_twice(world: World) -> None:
+    made: list[dict[str, object]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":  # the LMS makes it, then its proxy times out
+            made.append({**json.loads(request.content), "id": f"{ITEM.id}{len(made)}"})
+            return httpx.Response(502)
+        return httpx.Response(200, json=made)
+
+    remote = world.push(lambda lms: lms.create_assignment(QUIZ), transport=platform(answer))
+    assert len(made) == 1 and remote.id == made[0]["id"]
 
 
 def test_line_item_answers_that_are_not_ags(world: World) -> None:
