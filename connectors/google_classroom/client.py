@@ -1,11 +1,13 @@
 """The Classroom REST calls a push makes, and what Google's refusals mean for a district.
 
 Every call goes through the HTTP policy (:class:`~gateway.net.policy.HttpClient`), which
-retries ``429 RESOURCE_EXHAUSTED`` and 5xx. Creating courseWork is the exception: it is
-sent once per call (:attr:`ClassroomClient.once`) because a POST that failed after Google
-applied it would make a second courseWork on a blind retry; the connector looks before it
-tries again. Google's error body is ``{"error": {"code", "message", "status"}}``, and the
-Classroom access errors put a reason first in the message (``@ProjectPermissionDenied ...``).
+retries ``429 RESOURCE_EXHAUSTED`` and 5xx. Creating courseWork is sent as not idempotent:
+the policy retries it only when Google surely did not process it (a 429, no connection),
+because a POST that failed after Google applied it would make a second courseWork on a
+blind retry; after a 5xx or a timeout the connector looks before it tries again.
+
+Google's error body is ``{"error": {"code", "message", "status"}}``, and the Classroom
+access errors put a reason first in the message (``@ProjectPermissionDenied ...``).
 """
 
 from __future__ import annotations
@@ -62,8 +64,7 @@ class GoogleError:
 
 
 class ClassroomClient:
-    """The calls, on one token shared by two HTTP clients: ``http`` (the policy's retries)
-    and ``once`` (no retries, for courseWork creation)."""
+    """The calls, on one HTTP client and its cached token."""
 
     def __init__(self, cfg: ClassroomConfig, *,
                  transport: httpx.AsyncBaseTransport | None = None,
@@ -72,17 +73,11 @@ class ClassroomClient:
         self.cfg = cfg
         self.project = key.project_id or "its Cloud project"
         self.token = DelegatedToken(key, cfg.subject, (SCOPE,), cfg.resolved_token_url())
-        name = f"Google Classroom {cfg.base_url}"
-        policy = cfg.policy()
-        self.once = HttpClient(cfg.base_url, policy=dataclasses.replace(policy, attempts=1),
-                               credentials=self.token, name=name, transport=transport,
+        self.http = HttpClient(cfg.base_url, policy=cfg.policy(), credentials=self.token,
+                               name=f"Google Classroom {cfg.base_url}", transport=transport,
                                sleep=sleep)
-        # Built last, so the token is fetched through the client that retries.
-        self.http = HttpClient(cfg.base_url, policy=policy, credentials=self.token,
-                               name=name, transport=transport, sleep=sleep)
 
     async def aclose(self) -> None:
-        await self.once.aclose()
         await self.http.aclose()
 
     async def sign_in(self) -> None:
@@ -100,8 +95,8 @@ class ClassroomClient:
                 params["pageToken"] = token
             # Repeated parameters ride in the path; without them Google lists PUBLISHED only.
             response = await self._call(
-                self.http, "GET", f"{_course_path(course)}/courseWork"
-                                  "?courseWorkStates=PUBLISHED&courseWorkStates=DRAFT",
+                "GET", f"{_course_path(course)}/courseWork"
+                       "?courseWorkStates=PUBLISHED&courseWorkStates=DRAFT",
                 f"list the courseWork of {where}", params=params)
             if response.status_code == 404:
                 return None
@@ -115,7 +110,7 @@ class ClassroomClient:
     async def get_course_work(self, course: str, course_work: str,
                               where: str) -> dict[str, Any] | None:
         response = await self._call(
-            self.http, "GET", f"{_course_path(course)}/courseWork/{quote(course_work, safe='')}",
+            "GET", f"{_course_path(course)}/courseWork/{quote(course_work, safe='')}",
             f"read courseWork {course_work} of {where}")
         if response.status_code == 404:
             return None
@@ -124,11 +119,11 @@ class ClassroomClient:
 
     async def create_course_work(self, course: str, body: Mapping[str, Any],
                                  where: str) -> dict[str, Any] | None:
-        """The courseWork made, or None if there is no such course. Sent once: raises
-        ``RetriableError`` on 429/5xx/timeouts, after which it may or may not exist."""
-        response = await self._call(self.once, "POST", f"{_course_path(course)}/courseWork",
+        """The courseWork made, or None if there is no such course. Raises
+        ``RetriableError`` after a 5xx or a timeout, when it may or may not exist."""
+        response = await self._call("POST", f"{_course_path(course)}/courseWork",
                                     f"create courseWork {body.get('title')!r} in {where}",
-                                    json_body=dict(body))
+                                    json_body=dict(body), idempotent=False)
         if response.status_code == 404:
             return None
         self._raise_refusal(response, f"create courseWork {body.get('title')!r} in {where}")
@@ -139,8 +134,8 @@ class ClassroomClient:
         """The submissions of ``user`` on the courseWork; None on 404 (the courseWork or
         the user is unknown to Classroom)."""
         response = await self._call(
-            self.http, "GET", f"{_course_path(course)}/courseWork/{quote(course_work, safe='')}"
-                              f"/studentSubmissions",
+            "GET", f"{_course_path(course)}/courseWork/{quote(course_work, safe='')}"
+                   f"/studentSubmissions",
             f"read {user}'s submission in {where}", params={"userId": user})
         if response.status_code == 404:
             return None
@@ -152,9 +147,8 @@ class ClassroomClient:
                           fields: Mapping[str, float], where: str) -> httpx.Response | None:
         """Set the grade fields; None on 404 (the submission or courseWork is gone)."""
         response = await self._call(
-            self.http, "PATCH", f"{_course_path(course)}/courseWork/"
-                                f"{quote(course_work, safe='')}/studentSubmissions/"
-                                f"{quote(submission, safe='')}",
+            "PATCH", f"{_course_path(course)}/courseWork/{quote(course_work, safe='')}"
+                     f"/studentSubmissions/{quote(submission, safe='')}",
             f"set a grade in {where}", params={"updateMask": ",".join(fields)},
             json_body=dict(fields))
         if response.status_code == 404:
@@ -162,13 +156,13 @@ class ClassroomClient:
         self._raise_refusal(response, f"set a grade in {where}")
         return response
 
-    async def _call(self, client: HttpClient, method: str, path: str, doing: str, *,
-                    params: Mapping[str, str] | None = None,
-                    json_body: Any = None) -> httpx.Response:
+    async def _call(self, method: str, path: str, doing: str, *,
+                    params: Mapping[str, str] | None = None, json_body: Any = None,
+                    idempotent: bool = True) -> httpx.Response:
         """One request under the policy; 400/401/403/404 come back for the caller to read."""
         try:
-            return await client.request(method, path, params=params, json_body=json_body,
-                                        allow=(400, 401, 403, 404))
+            return await self.http.request(method, path, params=params, json_body=json_body,
+                                           allow=(400, 401, 403, 404), idempotent=idempotent)
         except RetriableError as exc:
             raise RetriableError(f"Google Classroom would not {doing}: {_passing(exc)} It "
                                  f"stays pending for the next push. ({exc})",
