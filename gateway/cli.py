@@ -15,12 +15,14 @@ from gateway.cli_clients import clients_app
 from gateway.cli_keys import keys_app
 from gateway.cli_lti import lti_app
 from gateway.cli_mastery import mastery_app
+from gateway.cli_push import push_app
 from gateway.cli_standards import standards_app
 from gateway.cli_support import EXIT_FAILED, EXIT_HELD, console, fail, open_store
-from gateway.engine.run import RunOptions, build_connector
+from gateway.engine.run import RunOptions
 from gateway.errors import HarborError
 from gateway.model.schema import STREAMS
 from gateway.plugins import available_connectors, connector_class
+from gateway.push.run import check_connection
 from gateway.report import (
     print_counts,
     print_problems,
@@ -42,6 +44,7 @@ app.add_typer(clients_app, name="clients")
 app.add_typer(lti_app, name="lti")
 app.add_typer(standards_app, name="standards")
 app.add_typer(mastery_app, name="mastery")
+app.add_typer(push_app, name="push")
 schedule_app = typer.Typer(help="When connections sync on their own.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
 
@@ -121,7 +124,7 @@ def connections_check(name: str) -> None:
     try:
         with open_store() as store:
             rec = store.connection(name)
-            result = asyncio.run(build_connector(store, rec).check())
+            result = asyncio.run(check_connection(store, rec))
     except HarborError as exc:
         raise fail(exc) from None
     mark = "[green]ok[/green]" if result.ok else "[red]failed[/red]"

@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
     from gateway.engine.run import RunReport
+    from gateway.push.run import PushReport
     from gateway.store.store import Store
 
 __all__ = ["CONTENT_TYPE", "REGISTRY", "observe_run", "render"]
@@ -34,7 +35,7 @@ RUN_SECONDS = Histogram(
     buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600), registry=REGISTRY)
 
 
-def observe_run(report: RunReport) -> None:
+def observe_run(report: RunReport | PushReport) -> None:
     RUNS_FINISHED.labels(report.status).inc()
     RUN_SECONDS.observe(report.seconds)
     for stream, counts in report.counts.items():

@@ -10,13 +10,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gateway.engine.run import RunOptions, RunReport, StreamChange
-from gateway.errors import Problem
+from gateway.errors import ConfigError, Problem
+from gateway.push.run import PushReport
 from gateway.schedule import ScheduleRule
 from gateway.store.leases import holder_id
 from gateway.store.store import ConnectionRecord, RunBusy, RunRecord, Store
 
-__all__ = ["print_changes", "print_counts", "print_problems", "print_report", "print_runs",
-           "sync_with_progress"]
+__all__ = ["print_changes", "print_counts", "print_problems", "print_push_report",
+           "print_report", "print_runs", "push_with_progress", "sync_with_progress"]
 
 STATUS_STYLE = {"succeeded": "green", "dry_run": "cyan", "held": "yellow", "failed": "red",
                 "running": "blue"}
@@ -58,7 +59,34 @@ def print_changes(console: Console, changes: Sequence[StreamChange]) -> None:
                                                                    else ""), highlight=False)
 
 
-def print_report(console: Console, report: RunReport) -> None:
+def print_push_report(console: Console, report: PushReport) -> None:
+    """A push: its plan (dry run) or what it wrote, held and skipped, and the problems."""
+    style = STATUS_STYLE.get(report.status, "white")
+    if report.status == "dry_run":
+        for line in report.plan:
+            console.print(line, highlight=False, soft_wrap=True)
+    else:
+        table = Table()
+        table.add_column("kind")
+        table.add_column("outcomes")
+        for kind, counts in report.counts.items():
+            table.add_row(kind, ", ".join(f"{n:,} {k}" for k, n in sorted(counts.items()))
+                          or "none")
+        console.print(table)
+    written = report.counts["grades"].get("written", 0) if "grades" in report.counts else 0
+    outcome = ("dry run: nothing was written" if report.status == "dry_run"
+               else f"{written:,} grade(s) written")
+    console.print(f"push {report.run_id} of {report.connection}: [{style}]{report.status}"
+                  f"[/{style}] in {report.seconds:.1f} s; {outcome}")
+    if report.message:
+        console.print(report.message, highlight=False, soft_wrap=True)
+    print_problems(console, report.problems, report.problem_total)
+
+
+def print_report(console: Console, report: RunReport | PushReport) -> None:
+    if isinstance(report, PushReport):
+        print_push_report(console, report)
+        return
     style = STATUS_STYLE.get(report.status, "white")
     counts = {k: v.as_dict() for k, v in report.counts.items()}
     if counts:
@@ -111,9 +139,41 @@ def sync_with_progress(console: Console, store: Store, name: str,
     scheduled or API-triggered run of the same connection, on any machine.
     """
     rec = store.connection(name)
-    run_id, coalesced = store.request_run(rec, trigger="cli", options={
+    if _is_destination(rec):
+        raise ConfigError(f"{rec.label} is a push destination ({rec.connector}): it writes "
+                          f"grades instead of pulling; run `harbor push run {rec.label}` "
+                          f"(or `harbor push plan {rec.label}` to see what it would do)")
+    report = _queue_and_execute(console, store, rec, {
         "dry_run": options.dry_run, "approve_deletions": options.approve_deletions,
         "max_delete_share": options.max_delete_share, "reread": options.reread})
+    assert isinstance(report, RunReport)
+    return report
+
+
+def push_with_progress(console: Console, store: Store, name: str, *,
+                       dry_run: bool = False) -> PushReport:
+    """Run a push of destination ``name`` now, through the same queue and lease as the
+    daemon's (so it never overlaps a scheduled push of the same connection)."""
+    rec = store.connection(name)
+    if not _is_destination(rec):
+        raise ConfigError(f"{rec.label} ({rec.connector}) is not a push destination; push "
+                          f"to a canvas, google-classroom, lti-ags or oneroster-gradebook "
+                          f"connection")
+    report = _queue_and_execute(console, store, rec, {"dry_run": dry_run})
+    assert isinstance(report, PushReport)
+    return report
+
+
+def _is_destination(rec: ConnectionRecord) -> bool:
+    from gateway.plugins import connector_class
+    from gateway.push.destination import Destination
+
+    return issubclass(connector_class(rec.connector), Destination)
+
+
+def _queue_and_execute(console: Console, store: Store, rec: ConnectionRecord,
+                       options: dict[str, object]) -> RunReport | PushReport:
+    run_id, coalesced = store.request_run(rec, trigger="cli", options=options)
     if coalesced:
         active = store.run(run_id)
         lease = store.leases.get(f"connection:{rec.id}")
@@ -132,7 +192,8 @@ def sync_with_progress(console: Console, store: Store, name: str,
     return _execute(console, store, rec, run_id)
 
 
-def _execute(console: Console, store: Store, rec: ConnectionRecord, run_id: int) -> RunReport:
+def _execute(console: Console, store: Store, rec: ConnectionRecord,
+             run_id: int) -> RunReport | PushReport:
     from gateway.daemon.worker import Executor
     from gateway.settings import get_settings
 
@@ -144,7 +205,8 @@ def _execute(console: Console, store: Store, rec: ConnectionRecord, run_id: int)
 
         def progress(stream: str, rows: int, units: tuple[int, int] | None) -> None:
             done, total = units or (None, None)
-            bar.update(task, completed=done, total=total, rows=f"{stream}: {rows:,} rows")
+            unit = "grades" if stream == "grades" else "rows"
+            bar.update(task, completed=done, total=total, rows=f"{stream}: {rows:,} {unit}")
 
         report = asyncio.run(executor.execute(run_id, progress=progress))
     if report is None:

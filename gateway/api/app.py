@@ -26,6 +26,7 @@ from gateway.api.routes import (
     lti_tools,
     mastery,
     oauth,
+    push,
     runs,
     schedules,
     standards,
@@ -64,7 +65,7 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
     admin = APIRouter(prefix="/admin", dependencies=[Depends(current_key)],
                       responses=UNAUTHORIZED)
     for module in (tenants, connections, schedules, runs, lti, lti_review, lti_tools,
-                   standards, identities, mastery):
+                   standards, identities, mastery, push):
         admin.include_router(module.router)
     app.include_router(oauth.router)
     app.include_router(admin)
@@ -73,6 +74,7 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
                     responses=UNAUTHORIZED)
     for module in (learners, classes):
         api.include_router(module.router)
+    api.include_router(push.class_router)
     app.include_router(api)
     for router in extra_routers:
         app.include_router(router)

@@ -17,6 +17,9 @@ from typing import Any
 
 from gateway import metrics
 from gateway.engine.run import Progress, RunControl, RunOptions, RunReport, sync
+from gateway.plugins import connector_class
+from gateway.push.destination import Destination
+from gateway.push.run import PushOptions, PushReport, push
 from gateway.settings import Settings
 from gateway.store.leases import holder_id
 from gateway.store.store import RunRecord, Store
@@ -41,10 +44,11 @@ class Executor:
         self.stop = threading.Event()
         """Set to stop the run in flight at its next batch (it is queued again)."""
 
-    def execute_blocking(self, run_id: int) -> RunReport | None:
+    def execute_blocking(self, run_id: int) -> RunReport | PushReport | None:
         return asyncio.run(self.execute(run_id))
 
-    async def execute(self, run_id: int, *, progress: Progress | None = None) -> RunReport | None:
+    async def execute(self, run_id: int, *, progress: Progress | None = None,
+                      ) -> RunReport | PushReport | None:
         """Run ``run_id`` if it is still active and its connection is free.
 
         Returns None without doing anything when the run already ended, or another worker
@@ -69,9 +73,22 @@ class Executor:
             self.store.leases.release(lease, self.holder)
 
     async def _run(self, run: RunRecord, lease: tuple[str, str, float],
-                   progress: Progress | None) -> RunReport:
+                   progress: Progress | None) -> RunReport | PushReport:
         connection = self.store.connection_by_id(run.connection_id)
         opts = run.options
+        if _pushes(connection.connector):
+            log.info("run %s of %s: push started (%s)", run.id, run.connection, run.trigger)
+            pushed = await push(self.store, connection,
+                                PushOptions(dry_run=bool(opts.get("dry_run"))), run_id=run.id,
+                                lease=lease, stop=self.stop,
+                                progress=progress or _Saver(self.store, run.id))
+            metrics.observe_run(pushed)
+            log.info("run %s of %s: push %s in %.1f s%s", run.id, run.connection,
+                     pushed.status, pushed.seconds,
+                     f": {pushed.message}" if pushed.message else "",
+                     extra={"run_id": run.id, "connection": run.connection,
+                            "status": pushed.status, "seconds": round(pushed.seconds, 3)})
+            return pushed
         options = RunOptions(
             dry_run=bool(opts.get("dry_run")),
             approve_deletions=bool(opts.get("approve_deletions")),
@@ -91,7 +108,29 @@ class Executor:
                  report.seconds, f": {report.message}" if report.message else "",
                  extra={"run_id": run.id, "connection": run.connection,
                         "status": report.status, "seconds": round(report.seconds, 3)})
+        if report.status == "succeeded" and not options.dry_run:
+            self._after_pull(connection.tenant_id, connection.name, run.id)
         return report
+
+    def _after_pull(self, tenant_id: int, name: str, run_id: int) -> None:
+        """Queue a push of every destination whose ``push.after`` names this connection."""
+        for other in self.store.list_connections(tenant_id=tenant_id):
+            if not _pushes(other.connector):
+                continue
+            block = other.config.get("push") or {}
+            if name in (block.get("after") or ()):
+                queued, coalesced = self.store.request_run(
+                    other, trigger="after-pull", requested_by=f"run {run_id} of {name}")
+                log.info("run %s of %s: %s push %s of %s", run_id, name,
+                         "joined the queued" if coalesced else "queued", queued, other.label)
+
+
+def _pushes(connector: str) -> bool:
+    """Whether ``connector`` is a push destination (an LMS gradebook)."""
+    try:
+        return issubclass(connector_class(connector), Destination)
+    except Exception:  # unknown connector: the run itself reports it
+        return False
 
 
 class _Saver:

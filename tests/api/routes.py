@@ -36,13 +36,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/admin/tenants/{tenant}/lti/tools/{tool_id}/line-items/{line_item_id}"):
         {"standard": None},
     ("PATCH", "/api/v1/tenants/{tenant}/learners/{sourcedId}/profile"): {"interests": ["chess"]},
+    ("PUT", "/admin/tenants/{tenant}/grade-conversions/default"): {"kind": "percent"},
+    ("PUT", "/admin/tenants/{tenant}/grade-conversions/courses/{course}"): {"kind": "percent"},
 }
 """A valid body for each route that takes one, so a refusal is not a validation error."""
 
 KEYED = ("/admin", "/api/v1")
 """The prefixes whose routes need a key and are scoped by tenant."""
 
-KNOWN = {"sourcedId": "u1"}
+KNOWN = {"sourcedId": "u1", "course": "c1"}
 """Path parameters every test fills the same way (a learner or class of the roster)."""
 
 

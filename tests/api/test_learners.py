@@ -21,7 +21,7 @@ from tests.helpers import run
 NORTH = "/api/v1/tenants/north"
 ROUTES = [("GET", "/learners/u1"), ("PATCH", "/learners/u1/profile"),
           ("GET", "/learners/u1/path"), ("GET", "/classes/k2/mastery"),
-          ("GET", "/classes/k2/interventions")]
+          ("GET", "/classes/k2/interventions"), ("GET", "/classes/k2/grades")]
 
 
 @pytest.fixture

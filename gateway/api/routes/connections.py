@@ -4,15 +4,13 @@ in and are never sent back (only whether each one is set)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response, status
-from starlette.concurrency import run_in_threadpool
 
-from gateway.abc import CheckResult
 from gateway.api.deps import ConnectionDep, StoreDep, TenantDep
 from gateway.api.schemas import CheckPublic, ConnectionCreate, ConnectionPublic, ConnectionUpdate
 from gateway.connections import merge_settings, secret_fields, split_settings
-from gateway.engine.run import build_connector
-from gateway.errors import ConfigError, HarborError
+from gateway.errors import ConfigError
 from gateway.plugins import connector_class
+from gateway.push.run import check_connection as check_any
 from gateway.store.store import ConnectionRecord, Store
 
 __all__ = ["router"]
@@ -82,8 +80,4 @@ def remove_connection(connection: ConnectionDep, store: StoreDep) -> Response:
 @router.post("/{name}/check", response_model=CheckPublic)
 async def check_connection(connection: ConnectionDep, store: StoreDep) -> CheckPublic:
     """Test the connection without changing anything."""
-    try:
-        connector = await run_in_threadpool(build_connector, store, connection)
-    except HarborError as exc:  # e.g. stored settings the connector no longer accepts
-        return CheckPublic.of(CheckResult(False, str(exc)))
-    return CheckPublic.of(await connector.check())
+    return CheckPublic.of(await check_any(store, connection))
