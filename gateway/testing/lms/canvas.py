@@ -185,6 +185,18 @@ class CanvasServer:
             if period.title == title:
                 period.closed = closed
 
+    def add_assignment(self, course_sis: str, name: str, *, integration_id: str | None = None,
+                       points: float = 10.0, due_at: str | None = None) -> int:
+        """An assignment made in Canvas by someone else (a teacher, an earlier push)."""
+        aid = next(self._ids)
+        self.assignments[aid] = {
+            "id": aid, "course_id": self._course_sis[course_sis], "name": name,
+            "description": None, "points_possible": points, "grading_type": "points",
+            "submission_types": ["none"], "published": True, "due_at": due_at,
+            "integration_id": integration_id, "integration_data": {},
+            "workflow_state": "published"}
+        return aid
+
     def by_integration_id(self, integration_id: str) -> list[dict[str, Any]]:
         return [a for a in self.assignments.values()
                 if a["integration_id"] == integration_id and a["workflow_state"] != "deleted"]
