@@ -220,8 +220,8 @@ class CanvasConnector(Connector[CanvasConfig], Destination):
     def _create_refused(self, answer: Refused, assignment: Assignment,
                         course: str) -> HarborError:
         where = f"Canvas course {course} (class {assignment.section.sourced_id})"
-        if answer.kind == "missing":
-            return ConfigError(f"{where} does not exist in Canvas, so assignment "
+        if answer.kind == "missing":  # this class only: skip it, push the others
+            return SkippableRecordError(f"{where} does not exist in Canvas, so assignment "
                                f"{assignment.title!r} cannot be made there. Check that the "
                                f"class is in Canvas with that SIS id, or change course_id "
                                f"(now {self.config.course_id!r}).")
@@ -319,8 +319,8 @@ def _points(score: float) -> str:
 
 def _course_refused(answer: Refused, course: str, section: ClassRef,
                     template: str) -> HarborError:
-    if answer.kind == "missing":
-        return ConfigError(f"Canvas has no course {course} for class {section.sourced_id} "
+    if answer.kind == "missing":  # this class only: skip it, push the others
+        return SkippableRecordError(f"Canvas has no course {course} for class {section.sourced_id} "
                            f"({section.title}). Check that the class was imported into Canvas "
                            f"with that SIS id, or change course_id (now {template!r}).")
     return ConfigError(f"Canvas course {course} (class {section.sourced_id}): the access "
