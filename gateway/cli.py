@@ -67,6 +67,15 @@ def _parse_pairs(pairs: list[str], what: str) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise typer.BadParameter(f"{what} {pair!r} must look like key=value")
+        value = value.strip()
+        if value[:1] in ("{", "["):  # a nested setting, e.g. push={"items": [...]}
+            try:
+                out[key.strip()] = json.loads(value)
+            except ValueError as exc:
+                raise typer.BadParameter(f"{what} {key.strip()}: the value starts like JSON "
+                                         f"but is not ({exc}); quote it in single quotes "
+                                         f"on the command line") from None
+            continue
         out[key.strip()] = value
     return out
 
@@ -77,7 +86,8 @@ def connections_add(
     connector: Annotated[str, typer.Option("--connector", "-c", help="Connector name.")],
     tenant: Annotated[str, typer.Option(help="Tenant (district) slug.")] = "default",
     setting: Annotated[list[str] | None, typer.Option(
-        "--set", help="Config value key=value (repeatable).")] = None,
+        "--set", help="Config value key=value (repeatable); a value starting with { or [ is "
+                 "JSON, e.g. push='{\"items\": [{\"standard\": \"3.NF.A.1\"}]}'.")] = None,
     secret: Annotated[list[str] | None, typer.Option(
         "--secret", help="Secret key=value, stored encrypted (repeatable).")] = None,
 ) -> None:

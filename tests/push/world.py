@@ -44,10 +44,16 @@ class World:
 
 
 def build_world(store: Store, tmp_path: Path, *, tenant: str = "district", classes: int = 2,
-                students: int = 3, mastery: bool = True) -> World:
+                students: int = 3, mastery: bool = True, today: date = TODAY) -> World:
     """Classes ``k1``..``kN`` of course ``c1``, each with its own students ``kN-sM``
     (email ``kN-sM@example.org``) and teacher ``t1``; every student has mastery of both
-    :data:`STANDARDS` (scores spread over the bands) when ``mastery``."""
+    :data:`STANDARDS` (scores spread over the bands) when ``mastery``. Session dates move
+    with ``today`` (for pushes that judge periods on the real date: a worker process)."""
+    shift = today - TODAY
+
+    def day(text: str) -> str:
+        return (date.fromisoformat(text) + shift).isoformat()
+
     store.ensure_tenant(tenant, tenant.title())
     roster = {f"k{c}": [f"k{c}-s{s}" for s in range(1, students + 1)]
               for c in range(1, classes + 1)}
@@ -63,15 +69,19 @@ def build_world(store: Store, tmp_path: Path, *, tenant: str = "district", class
         "orgs": [org("d1", "District", "district"), org("s1", "Harbor Middle", parent="d1")],
         "academicSessions": [
             {"sourcedId": "y1", "title": "2026-27", "type": "schoolYear",
-             "startDate": "2026-08-20", "endDate": "2027-06-10", "schoolYear": "2027"},
+             "startDate": day("2026-08-20"), "endDate": day("2027-06-10"),
+             "schoolYear": "2027"},
             {"sourcedId": "t1", "title": "Fall 2026", "type": "term",
-             "startDate": "2026-08-20", "endDate": "2027-01-15", "parentSourcedId": "y1",
+             "startDate": day("2026-08-20"), "endDate": day("2027-01-15"),
+             "parentSourcedId": "y1",
              "schoolYear": "2027"},
             {"sourcedId": "q1", "title": "Q1", "type": "gradingPeriod",
-             "startDate": "2026-08-20", "endDate": "2026-10-30", "parentSourcedId": "t1",
+             "startDate": day("2026-08-20"), "endDate": day("2026-10-30"),
+             "parentSourcedId": "t1",
              "schoolYear": "2027"},
             {"sourcedId": "q2", "title": "Q2", "type": "gradingPeriod",
-             "startDate": "2026-11-02", "endDate": "2027-01-15", "parentSourcedId": "t1",
+             "startDate": day("2026-11-02"), "endDate": day("2027-01-15"),
+             "parentSourcedId": "t1",
              "schoolYear": "2027"}],
         "courses": [{"sourcedId": "c1", "title": "Math 5", "orgSourcedId": "s1",
                      "schoolYearSourcedId": "y1"}],
@@ -126,3 +136,22 @@ def add_destination(world: World, name: str, connector: str, config: dict[str, A
     block = push if push is not None else {"items": [{"standard": s} for s in STANDARDS]}
     return world.store.add_connection(world.tenant, name, connector,
                                       {**config, "push": block}, secrets or {})
+
+
+def bulk_mastery(world: World) -> dict[tuple[str, str], float]:
+    """Mastery of both :data:`STANDARDS` for every student in one statement (a big world);
+    returns ``(learner, standard) -> score``."""
+    from gateway.clock import utcnow
+    from gateway.mastery.settings import DEFAULT_SETTINGS
+    from gateway.store.learning_tables import mastery
+
+    scores = {(u, s): round(((n * 37 + m * 11) % 97) / 96, 4)
+              for n, u in enumerate(world.students) for m, s in enumerate(STANDARDS)}
+    now = utcnow()
+    with world.store.engine.begin() as conn:
+        conn.execute(mastery.insert(), [
+            {"tenant_id": world.tenant_id, "user_sourced_id": u, "standard": s, "score": v,
+             "level": DEFAULT_SETTINGS.level(v), "method": "decaying_average",
+             "evidence_count": 2, "last_evidence_at": "2026-11-20T10:00:00.000Z",
+             "computed_at": now} for (u, s), v in scores.items()])
+    return scores
