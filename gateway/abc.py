@@ -26,9 +26,7 @@ __all__ = [
     "ConnectorKind",
     "Mode",
     "PullItem",
-    "PushReport",
     "Row",
-    "WriteBack",
 ]
 
 Row = Sequence[str]
@@ -106,15 +104,6 @@ class CheckResult:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class PushReport:
-    """What a push wrote, skipped and failed, one entry per record."""
-
-    written: int = 0
-    skipped: int = 0
-    failed: Sequence[str] = ()
-
-
 class ConnectorConfig(BaseModel):
     """Base of every connector's configuration. Secrets are ``SecretStr`` fields; the store
     encrypts them at rest and no API or log ever shows them."""
@@ -136,8 +125,8 @@ class Connector(abc.ABC, Generic[C]):
     """One kind of source or destination (a OneRoster CSV drop, a vendor's REST API, an LMS).
 
     An instance is built from a validated ``config_model`` and holds no database handle:
-    everything it reads goes out through :meth:`pull` and everything it is told to write
-    comes in through :class:`WriteBack` methods.
+    everything it reads goes out through :meth:`pull`, and a destination (an LMS gradebook)
+    is told what to write through :class:`gateway.push.destination.Destination`.
     """
 
     name: ClassVar[str]
@@ -181,13 +170,3 @@ class Connector(abc.ABC, Generic[C]):
         (cannot read the source as configured), ``RetriableError`` (try later),
         ``SourceDataError`` (the data itself is wrong, with locations).
         """
-
-
-class WriteBack(abc.ABC):
-    """The push capability: a connector that can write records to its system (an LMS
-    gradebook, a OneRoster consumer). Planning what to push is the engine's job."""
-
-    @abc.abstractmethod
-    async def push(self, stream: str, rows: Sequence[Mapping[str, Any]]) -> PushReport:
-        """Write ``rows`` of ``stream`` idempotently (a repeated row must not duplicate);
-        raise ``RetriableError`` for passing failures so the engine can retry the rest."""
