@@ -10,18 +10,14 @@ left on that submission, since Canvas appends every comment it is sent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar
 
 import httpx
 
 from gateway.abc import (
-    Capability,
     CheckResult,
-    Connector,
     ConnectorConfig,
-    ConnectorKind,
-    PullItem,
 )
 from gateway.errors import (
     ConfigError,
@@ -34,7 +30,7 @@ from gateway.push.destination import (
     Assignment,
     AssignmentGone,
     ClassRef,
-    Destination,
+    DestinationConnector,
     Grade,
     GradeAck,
     Learner,
@@ -49,15 +45,12 @@ from .config import CanvasConfig
 __all__ = ["CanvasConnector"]
 
 
-class CanvasConnector(Connector[CanvasConfig], Destination):
+class CanvasConnector(DestinationConnector[CanvasConfig]):
     """Pushes assignments and grades to Canvas over its REST API with an access token."""
 
     name: ClassVar[str] = "canvas"
     title: ClassVar[str] = "Canvas LMS (assignments and grades)"
-    kind: ClassVar[ConnectorKind] = ConnectorKind.LMS
     config_model: ClassVar[type[ConnectorConfig]] = CanvasConfig
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CHECK,
-                                                                Capability.PUSH})
 
     transport: httpx.AsyncBaseTransport | None = None
     """Set by tests to inject faults (``httpx.MockTransport``); None in production."""
@@ -72,14 +65,6 @@ class CanvasConnector(Connector[CanvasConfig], Destination):
         self._locks: dict[str, asyncio.Lock] = {}
 
     # -- connector ---------------------------------------------------------------------------
-
-    def streams(self) -> Sequence[str]:
-        return ()
-
-    def pull(self, state: Mapping[str, Any] | None) -> AsyncGenerator[PullItem, bool | None]:
-        raise ConfigError("canvas is a push-only destination (assignments and grades into "
-                          "Canvas); it has nothing to pull. Use it in a push, or pull rosters "
-                          "from the SIS connection")
 
     async def check(self) -> CheckResult:
         # One try: a check answers now; the push's own retries are for the push.

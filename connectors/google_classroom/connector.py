@@ -14,25 +14,21 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
-from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Any, ClassVar, NoReturn
 
 import httpx
 
 from gateway.abc import (
-    Capability,
     CheckResult,
-    Connector,
     ConnectorConfig,
-    ConnectorKind,
-    PullItem,
 )
 from gateway.errors import ConfigError, HarborError, RetriableError, SkippableRecordError
 from gateway.push.destination import (
     Assignment,
     AssignmentGone,
     ClassRef,
-    Destination,
+    DestinationConnector,
     Grade,
     GradeAck,
     Learner,
@@ -67,16 +63,13 @@ class _Locks:
         return self._locks.setdefault(key, asyncio.Lock())
 
 
-class ClassroomConnector(Connector[ClassroomConfig], Destination):
+class ClassroomConnector(DestinationConnector[ClassroomConfig]):
     """Pushes assignments and grades to Google Classroom as a service account acting for a
     teacher or admin (domain-wide delegation)."""
 
     name: ClassVar[str] = "google-classroom"
     title: ClassVar[str] = "Google Classroom (assignments and grades)"
-    kind: ClassVar[ConnectorKind] = ConnectorKind.LMS
     config_model: ClassVar[type[ConnectorConfig]] = ClassroomConfig
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CHECK,
-                                                               Capability.PUSH})
 
     transport: httpx.AsyncBaseTransport | None = None
     """Set by tests to inject faults (``httpx.MockTransport``); None in production."""
@@ -91,16 +84,6 @@ class ClassroomConnector(Connector[ClassroomConfig], Destination):
         self._locks = _Locks()
 
     # -- connector ---------------------------------------------------------------------
-
-    def streams(self) -> Sequence[str]:
-        return ()
-
-    async def pull(self, state: Mapping[str, Any] | None,
-                   ) -> AsyncGenerator[PullItem, bool | None]:
-        raise ConfigError("google-classroom is a push-only destination: it writes "
-                          "assignments and grades to Classroom and has nothing to pull; "
-                          "push to this connection instead of syncing it")
-        yield  # pragma: no cover - makes this an async generator
 
     async def check(self) -> CheckResult:
         cfg = self.config

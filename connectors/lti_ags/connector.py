@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable
+from typing import ClassVar
 
 from gateway.abc import (
-    Capability,
     CheckResult,
-    Connector,
     ConnectorConfig,
-    ConnectorKind,
-    PullItem,
 )
 from gateway.errors import ConfigError, HarborError, RunFatalError, SkippableRecordError
 from gateway.lti.ags import (
@@ -39,7 +35,7 @@ from gateway.lti.services import ServiceClient
 from gateway.push.destination import (
     Assignment,
     AssignmentGone,
-    Destination,
+    DestinationConnector,
     Grade,
     GradeAck,
     PushRuntime,
@@ -66,15 +62,12 @@ class _Opened:
     claimed and posted once, and the second call finds it sent."""
 
 
-class LtiAgsConnector(Connector[LtiAgsConfig], Destination):
+class LtiAgsConnector(DestinationConnector[LtiAgsConfig]):
     """Pushes assignments and grades to any LTI 1.3 LMS over Assignment and Grade Services."""
 
     name: ClassVar[str] = "lti-ags"
     title: ClassVar[str] = "LTI Assignment and Grade Services (any LTI 1.3 LMS)"
-    kind: ClassVar[ConnectorKind] = ConnectorKind.LMS
     config_model: ClassVar[type[ConnectorConfig]] = LtiAgsConfig
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CHECK,
-                                                               Capability.PUSH})
 
     sleep: Callable[[float], Awaitable[None]] | None = None
     """Set by tests to record backoff and Retry-After waits instead of sleeping."""
@@ -82,14 +75,6 @@ class LtiAgsConnector(Connector[LtiAgsConfig], Destination):
     def __init__(self, config: LtiAgsConfig) -> None:
         super().__init__(config)
         self._opened: _Opened | None = None
-
-    def streams(self) -> Sequence[str]:
-        return ()
-
-    def pull(self, state: Mapping[str, Any] | None) -> AsyncGenerator[PullItem, bool | None]:
-        raise ConfigError(f"lti-ags is a push-only destination (grades go to the LMS of LTI "
-                          f"registration {self.config.registration!r}); it has nothing to "
-                          f"pull. Run a push for this connection instead")
 
     # Opening and checking.
 

@@ -17,18 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
 
 from gateway.abc import (
-    Capability,
     CheckResult,
-    Connector,
     ConnectorConfig,
-    ConnectorKind,
-    PullItem,
 )
 from gateway.clock import utcnow
 from gateway.errors import ConfigError, HarborError, RunFatalError, SkippableRecordError
@@ -38,7 +34,7 @@ from gateway.push.destination import (
     Assignment,
     AssignmentGone,
     ClassRef,
-    Destination,
+    DestinationConnector,
     Grade,
     GradeAck,
     Learner,
@@ -65,15 +61,12 @@ def _sourced_id(value: Any) -> str | None:
     return value.get("sourcedId") if isinstance(value, Mapping) else None
 
 
-class OneRosterGradebookConnector(Connector[OneRosterGradebookConfig], Destination):
+class OneRosterGradebookConnector(DestinationConnector[OneRosterGradebookConfig]):
     """Pushes assignments and grades into a OneRoster 1.2 gradebook service."""
 
     name: ClassVar[str] = "oneroster-gradebook"
     title: ClassVar[str] = "OneRoster 1.2 gradebook (SIS)"
-    kind: ClassVar[ConnectorKind] = ConnectorKind.LMS
     config_model: ClassVar[type[ConnectorConfig]] = OneRosterGradebookConfig
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CHECK,
-                                                               Capability.PUSH})
 
     transport: httpx.AsyncBaseTransport | None = None
     """Set by tests for :meth:`check` (a push takes the runtime's); None in production."""
@@ -85,14 +78,6 @@ class OneRosterGradebookConnector(Connector[OneRosterGradebookConfig], Destinati
         self._category_lock = asyncio.Lock()
 
     # the connector half ------------------------------------------------------------------
-
-    def streams(self) -> Sequence[str]:
-        return ()
-
-    def pull(self, state: Mapping[str, Any] | None) -> AsyncGenerator[PullItem, bool | None]:
-        raise ConfigError(f"{self.name} is a push-only destination (grades go into the SIS "
-                          f"gradebook); pull rosters from the SIS with a oneroster-rest "
-                          f"connection instead")
 
     def _client(self, concurrency: int,
                 transport: httpx.AsyncBaseTransport | None) -> HttpClient:

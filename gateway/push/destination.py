@@ -4,7 +4,8 @@ The engine plans (:mod:`gateway.push.plan`), keeps the ledger (:mod:`gateway.pus
 and drives the writes (:mod:`gateway.push.run`); a destination only speaks its LMS. It is a
 connector (``kind = LMS``, ``Capability.PUSH`` in its capabilities) that also subclasses
 :class:`Destination`, with a config model deriving :class:`DestinationConfig` (which adds the
-``push`` settings the engine reads).
+``push`` settings the engine reads); :class:`DestinationConnector` is both, with what every
+push-only connector says (no streams, nothing to pull).
 
 The three calls, and the promises each must keep:
 
@@ -31,21 +32,27 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import httpx
 
-from gateway.abc import ConnectorConfig
-from gateway.errors import HarborError
+from gateway.abc import (
+    Capability,
+    Connector,
+    ConnectorConfig,
+    ConnectorKind,
+    PullItem,
+)
+from gateway.errors import ConfigError, HarborError
 from gateway.push.spec import PushSpec
 
 if TYPE_CHECKING:
     from gateway.store.store import ConnectionRecord, Store
 
 __all__ = ["Assignment", "AssignmentGone", "ClassRef", "Destination", "DestinationConfig",
-           "Grade", "GradeAck", "GradingPeriod", "Learner", "PeriodClosed", "PushRuntime",
-           "Remote"]
+           "DestinationConnector", "Grade", "GradeAck", "GradingPeriod", "Learner",
+           "PeriodClosed", "PushRuntime", "Remote"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -199,3 +206,24 @@ class Destination(abc.ABC):
     @abc.abstractmethod
     async def put_grade(self, remote: Remote, grade: Grade) -> GradeAck:
         """Set ``grade`` on the assignment at ``remote``; idempotent (see the module doc)."""
+
+
+C = TypeVar("C", bound=DestinationConfig)
+
+
+class DestinationConnector(Connector[C], Destination, Generic[C]):
+    """A push-only LMS connector: kind, capabilities, no streams, and a ``pull`` that says
+    what to do instead. Subclasses set ``name``, ``title``, ``config_model`` and the
+    :class:`Destination` calls (and ``check``)."""
+
+    kind: ClassVar[ConnectorKind] = ConnectorKind.LMS
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CHECK,
+                                                               Capability.PUSH})
+
+    def streams(self) -> Sequence[str]:
+        return ()
+
+    def pull(self, state: Mapping[str, Any] | None) -> AsyncGenerator[PullItem, bool | None]:
+        raise ConfigError(f"{self.name} is a push-only destination: it writes assignments and "
+                          f"grades to the LMS and has nothing to pull; run a push of this "
+                          f"connection (harbor push run), and pull rosters from the SIS")

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from gateway.abc import CheckResult
 from gateway.engine.run import build_connector
 from gateway.errors import (
     ConfigError,
@@ -47,7 +48,8 @@ from gateway.push.plan import Plan, PlannedAssignment, PlannedGrade, build_plan
 from gateway.store.leases import LeaseLost, Leases
 from gateway.store.store import ConnectionRecord, Store
 
-__all__ = ["PushCounts", "PushOptions", "PushReport", "destination_of", "plan_push", "push"]
+__all__ = ["PushCounts", "PushOptions", "PushReport", "check_connection", "destination_of",
+           "plan_push", "push"]
 
 log = logging.getLogger("harbormaster.push")
 
@@ -105,6 +107,25 @@ def destination_of(store: Store, connection: ConnectionRecord) -> Any:
                           f"destination connection (canvas, google-classroom, lti-ags, "
                           f"oneroster-gradebook)")
     return connector
+
+
+async def check_connection(store: Store, connection: ConnectionRecord) -> CheckResult:
+    """``check()`` of any connection's connector; a destination is opened first with its
+    runtime (LTI AGS reads its registration from the store) and closed after."""
+    try:
+        connector = build_connector(store, connection)
+    except HarborError as exc:  # e.g. stored settings the connector no longer accepts
+        return CheckResult(False, str(exc))
+    if not isinstance(connector, Destination):
+        return await connector.check()
+    try:
+        await connector.open(PushRuntime(store, connection))
+    except HarborError as exc:
+        return CheckResult(False, str(exc))
+    try:
+        return await connector.check()
+    finally:
+        await connector.aclose()
 
 
 def plan_push(store: Store, connection: ConnectionRecord, spec: Any,

@@ -19,14 +19,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
-from gateway.abc import Capability, CheckResult, Connector, ConnectorKind
-from gateway.errors import ConfigError, SkippableRecordError
+from gateway.abc import CheckResult
+from gateway.errors import SkippableRecordError
 from gateway.net.policy import HttpClient, HttpPolicy
 from gateway.push.destination import (
     Assignment,
     AssignmentGone,
-    Destination,
     DestinationConfig,
+    DestinationConnector,
     Grade,
     GradeAck,
     PeriodClosed,
@@ -134,21 +134,13 @@ class GradebookConfig(DestinationConfig):
     token: SecretStr
 
 
-class GradebookDestination(Connector[GradebookConfig], Destination):
+class GradebookDestination(DestinationConnector[GradebookConfig]):
     name = NAME
     title = "Test gradebook"
-    kind = ConnectorKind.LMS
     config_model = GradebookConfig
-    capabilities = frozenset({Capability.CHECK, Capability.PUSH})
-
-    def streams(self) -> tuple[str, ...]:
-        return ()
 
     async def check(self) -> CheckResult:
         return CheckResult(True, "ok")
-
-    def pull(self, state: Any) -> Any:
-        raise ConfigError("the test gradebook is a push destination")
 
     async def open(self, runtime: PushRuntime) -> None:
         self.http = HttpClient(
