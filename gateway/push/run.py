@@ -157,6 +157,12 @@ async def push(store: Store, connection: ConnectionRecord, options: PushOptions 
         report.plan = plan.lines()
         for note in plan.notes:
             report.problem("push plan", None, note)
+        known = {c.name for c in store.list_connections(tenant_id=connection.tenant_id)}
+        for name in spec.after:
+            if name not in known:
+                report.problem("push.after", name, f"push.after names {name!r}, which is no "
+                               f"connection of tenant {connection.tenant!r}: no pull will "
+                               f"trigger this push; correct the name")
         if options.dry_run:
             report.counts = {k: PushCounts(v) for k, v in plan.counts().items()}
             report.status = "dry_run"

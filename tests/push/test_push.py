@@ -280,6 +280,15 @@ def test_a_learner_the_lms_does_not_know_is_skipped_and_reported(
                for p in report.problems)
 
 
+def test_an_unknown_after_connection_is_reported(world: World,
+                                                 lms: tuple[Gradebook, str]) -> None:
+    _, url = lms
+    destination(world, url, after=["roster", "sis-typo"])
+    report = do_push(world)
+    assert report.status == "succeeded"
+    assert [p.column for p in report.problems if p.source == "push.after"] == ["sis-typo"]
+
+
 def test_bad_push_settings_fail_with_the_field_named(world: World,
                                                      lms: tuple[Gradebook, str]) -> None:
     _, url = lms
