@@ -11,9 +11,10 @@ import sqlalchemy as sa
 
 from gateway.store.tables import metadata
 
-__all__ = ["crosswalk", "evidence", "identity_links", "interventions", "learner_profiles",
-           "lti_tool_line_items", "lti_tools", "mastery", "mastery_settings", "placements",
-           "standard_associations", "standards", "standards_frameworks"]
+__all__ = ["assessment_results", "crosswalk", "evidence", "identity_links", "interventions",
+           "learner_profiles", "lti_tool_line_items", "lti_tools", "mastery",
+           "mastery_settings", "placements", "standard_associations", "standards",
+           "standards_frameworks"]
 
 
 def _tenant() -> sa.Column[int]:
@@ -260,4 +261,46 @@ lti_tool_line_items = sa.Table(
     sa.Column("standard", sa.String(100), nullable=True),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Index("ix_lti_tool_line_items_context", "tool_id", "context_id"),
+)
+
+
+assessment_results = sa.Table(
+    "assessment_results", metadata,
+    # One administration of a normed assessment (MAP Growth, i-Ready, Star, IXL) to a
+    # learner, as the vendor's export reports it (docs/assessments.md). ``source_key`` is the
+    # record's id in the connection (a test id, or learner + window + subject), so a re-drop
+    # of the same export updates instead of duplicating.
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    _tenant(),
+    sa.Column("system", sa.String(100), nullable=False),  # the connection's name
+    sa.Column("connection_id", sa.Integer, nullable=True),
+    sa.Column("source_key", sa.String(255), nullable=False),
+    sa.Column("identity_link_id", sa.Integer, nullable=True),
+    sa.Column("user_sourced_id", sa.String(255), nullable=True),  # NULL until resolved
+    sa.Column("assessment", sa.String(30), nullable=False),  # map-growth i-ready star ixl
+    sa.Column("subject", sa.String(30), nullable=False),  # math reading language science
+    sa.Column("school_year", sa.String(4), nullable=False),  # the year it ends: "2027"
+    sa.Column("window", sa.String(10), nullable=False),  # fall winter spring summer
+    sa.Column("administered_at", sa.String(32), nullable=False),
+    # Whether this test counts for growth (MAP GrowthMeasureYN; the last of retests).
+    sa.Column("growth_measure", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("grade", sa.String(10), nullable=True),  # the learner's grade when tested
+    sa.Column("scale_score", sa.Float, nullable=True),  # RIT, i-Ready or Star scale score
+    sa.Column("standard_error", sa.Float, nullable=True),
+    sa.Column("percentile", sa.Float, nullable=True),  # national percentile rank
+    sa.Column("performance_level", sa.String(100), nullable=True),  # quintile, tier, level
+    sa.Column("grade_placement", sa.String(30), nullable=True),  # placement level: "03", "KG"
+    sa.Column("grade_equivalent", sa.String(10), nullable=True),  # "4.5", "PP", ">12.9"
+    sa.Column("lexile", sa.String(20), nullable=True),  # "850L", "BR400L"
+    sa.Column("quantile", sa.String(20), nullable=True),  # "720Q", "EM300Q"
+    sa.Column("domains", sa.JSON, nullable=True),  # [{name, scale_score, placement, ...}]
+    sa.Column("vendor_growth", sa.JSON, nullable=True),  # the vendor's growth fields, as sent
+    sa.Column("payload", sa.JSON, nullable=True),  # the export row
+    sa.Column("status", sa.String(12), nullable=False, server_default="active"),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint("tenant_id", "system", "source_key", name="uq_assessment_results_source"),
+    sa.Index("ix_assessment_results_learner", "tenant_id", "user_sourced_id", "subject",
+             "administered_at"),
+    sa.Index("ix_assessment_results_link", "identity_link_id"),
 )
