@@ -304,3 +304,46 @@ assessment_results = sa.Table(
              "administered_at"),
     sa.Index("ix_assessment_results_link", "identity_link_id"),
 )
+
+growth_results = sa.Table(
+    "growth_results", metadata,
+    # Years of growth per year for a learner, subject and school year on one assessment
+    # (gateway/assessments/growth.py, docs/assessments-growth.md), recomputed from
+    # assessment_results. ``years`` is NULL when there is no growth to report (one
+    # administration, a window too short), with ``reason`` saying why.
+    _tenant(),
+    sa.Column("user_sourced_id", sa.String(255), nullable=False),
+    sa.Column("subject", sa.String(30), nullable=False),
+    sa.Column("school_year", sa.String(4), nullable=False),
+    sa.Column("assessment", sa.String(30), nullable=False),
+    sa.Column("years", sa.Float, nullable=True),
+    sa.Column("method", sa.Text, nullable=False),  # how the number was made, in words
+    sa.Column("reason", sa.Text, nullable=True),  # why there is no number
+    sa.Column("detail", sa.JSON, nullable=True),  # the inputs: scores, typical growth, weeks
+    sa.Column("from_window", sa.String(10), nullable=True),
+    sa.Column("to_window", sa.String(10), nullable=True),
+    sa.Column("computed_at", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "user_sourced_id", "subject", "school_year",
+                            "assessment", name="pk_growth_results"),
+    sa.Index("ix_growth_results_year", "tenant_id", "school_year", "subject"),
+)
+
+readiness_benchmarks = sa.Table(
+    "readiness_benchmarks", metadata,
+    # A tenant's cut score: a learner of ``grade`` tested on ``assessment`` in ``subject``
+    # in ``window`` meets the benchmark at or above ``cut_score`` on ``measure``
+    # (gateway/assessments/benchmarks.py).
+    _tenant(),
+    sa.Column("assessment", sa.String(30), nullable=False),
+    sa.Column("subject", sa.String(30), nullable=False),
+    sa.Column("grade", sa.String(10), nullable=False),
+    sa.Column("window", sa.String(10), nullable=False),
+    sa.Column("measure", sa.String(20), nullable=False, server_default="scale_score"),
+    sa.Column("cut_score", sa.Float, nullable=False),
+    sa.Column("label", sa.String(100), nullable=True),  # "college ready", "on track"
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.PrimaryKeyConstraint("tenant_id", "assessment", "subject", "grade", "window",
+                            name="pk_readiness_benchmarks"),
+)
+
+__all__ += ["growth_results", "readiness_benchmarks"]
