@@ -1,10 +1,11 @@
 """The review queue of identity links, and what an admin's decision changes.
 
 Links the rules could not decide (``unmatched``, ``conflict``) wait here. Confirming one
-names the canonical user; the evidence, interventions and placements that arrived for the
-person meanwhile (kept with no user) then get that user, and the mastery of what they
-touched is recomputed. Ignoring one says the person is not in this roster (a test account,
-a teacher using a student login): the link stops waiting and is not decided again.
+names the canonical user; the evidence, interventions, placements and assessment results
+that arrived for the person meanwhile (kept with no user) then get that user, and the
+mastery of what they touched is recomputed. Ignoring one says the person is not in this
+roster (a test account, a teacher using a student login): the link stops waiting and is not
+decided again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ import sqlalchemy as sa
 from gateway.clock import utcnow
 from gateway.errors import ConfigError, SkippableRecordError
 from gateway.identity.links import IdentityLink, link_of
-from gateway.store.learning_tables import evidence, identity_links, interventions, placements
+from gateway.store.learning_tables import (
+    assessment_results,
+    evidence,
+    identity_links,
+    interventions,
+    placements,
+)
 from gateway.store.tables import stream_tables
 
 __all__ = ["WAITING", "Normalize", "Recompute", "confirm", "for_review", "get_link", "ignore",
@@ -92,7 +99,7 @@ def relink(conn: sa.Connection, tenant_id: int, link_id: int, user: str | None, 
                 except SkippableRecordError:
                     continue  # still unscorable; it stays as evidence of activity
                 conn.execute(e.update().where(e.c.id == row.id).values(score=score))
-    for table in (interventions, placements):
+    for table in (interventions, placements, assessment_results):
         conn.execute(table.update().where(table.c.tenant_id == tenant_id,
                                           table.c.identity_link_id == link_id)
                      .values(user_sourced_id=user))

@@ -1,7 +1,8 @@
-"""The intake of tool records: each ``toolEvidence``, ``toolInterventions`` and
-``toolPlacements`` row gets its learner (identity links), its standard (the crosswalk) and
-its normalized score (the scales), and is upserted by its key; the mastery of the
-(learner, standard) pairs a run touched is recomputed when the run's part ends.
+"""The intake of tool records: each ``toolEvidence``, ``toolInterventions``,
+``toolPlacements`` and ``toolAssessments`` row gets its learner (identity links), its
+standard (the crosswalk) and its normalized score (the scales), and is upserted by its key;
+the mastery of the (learner, standard) pairs a run touched is recomputed when the run's part
+ends. Assessment results are kept as reported (docs/assessments.md); growth reads them.
 
 A record that cannot be used (no key, a score its scale cannot read, a time that is no
 time) is skipped, counted and reported with its position; the rest of the pull goes on and
@@ -25,7 +26,7 @@ from gateway.identity import IdentityLink, IdentityResolver, IdentityRules, Lear
 from gateway.identity.links import LinkCounts
 from gateway.learning import records as rec
 from gateway.learning.store import Upserted, soft_delete_missing, upsert_keyed, upsert_placements
-from gateway.store.learning_tables import evidence, interventions
+from gateway.store.learning_tables import assessment_results, evidence, interventions
 
 __all__ = ["MIN_STRENGTH", "CrosswalkLookup", "IntakeReport", "Normalize", "Recompute",
            "ToolIntake"]
@@ -44,6 +45,12 @@ MIN_STRENGTH = 0.5
 """Crosswalk alignments weaker than this do not make a record evidence of the standard."""
 _KEPT_PROBLEMS = 200
 _Pair = tuple[str, str]
+_KEYED = {rec.TOOL_EVIDENCE: evidence, rec.TOOL_INTERVENTIONS: interventions,
+          rec.TOOL_ASSESSMENTS: assessment_results}
+"""The streams upserted by (tenant, system, source_key), and their tables."""
+_BULK = {rec.TOOL_EVIDENCE: "evidence records", rec.TOOL_ASSESSMENTS: "assessment results"}
+"""The streams whose bulk pull withdraws what it no longer sends (what they are called)."""
+_STATUSES = ("active", "tobedeleted")
 
 
 @dataclass(slots=True)
@@ -90,7 +97,7 @@ class ToolIntake:
         self.pairs: set[_Pair] = set()
         self._standards: dict[str, str | None] = {}
         self._relinked: set[int] = set()
-        self._bulk_seen: set[str] | None = None
+        self._bulk_seen: dict[str, set[str]] = {}
         self._links_before = _copy(self.resolver.counts)
 
     # taking batches ------------------------------------------------------------------------
@@ -99,13 +106,17 @@ class ToolIntake:
         """Take one batch of a tool stream (``batch.rows`` are mappings of the fields of
         :data:`gateway.learning.records.FIELDS`)."""
         parse = {rec.TOOL_EVIDENCE: self._evidence, rec.TOOL_INTERVENTIONS: self._intervention,
-                 rec.TOOL_PLACEMENTS: self._placement}[batch.stream]
+                 rec.TOOL_PLACEMENTS: self._placement,
+                 rec.TOOL_ASSESSMENTS: self._assessment}[batch.stream]
         parsed: list[tuple[int | None, dict[str, Any], LearnerRef]] = []
-        for i, row in enumerate(batch.rows):
+        for i, sent in enumerate(batch.rows):
             line: int | None = batch.lines[i] if i < len(batch.lines) else i + 1
             try:
-                if not isinstance(row, Mapping):
+                if not isinstance(sent, Mapping):
                     raise rec.FieldError("", "the record is not an object of named fields")
+                # An export's "--" or "N/A" is no value, not a bad one.
+                row = (rec.without_null_cells(sent) if batch.stream == rec.TOOL_ASSESSMENTS
+                       else sent)
                 parsed.append((line, parse(row), self._learner(row)))
             except rec.FieldError as exc:
                 self._skip(batch, line, exc.field or None, str(exc))
@@ -126,7 +137,7 @@ class ToolIntake:
             if batch.stream != rec.TOOL_PLACEMENTS:
                 values["connection_id"] = self.connection_id
             rows.append(values)
-        if batch.stream != rec.TOOL_PLACEMENTS:
+        if batch.stream in (rec.TOOL_EVIDENCE, rec.TOOL_INTERVENTIONS):
             self._align(rows)
         self._write(batch, rows)
 
@@ -157,11 +168,16 @@ class ToolIntake:
         return LearnerRef(learner, kind, attributes if isinstance(attributes, Mapping)
                           else None)
 
-    def _evidence(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        status = rec.read_text(row, "status", 12) or "active"
-        if status not in ("active", "tobedeleted"):
+    @staticmethod
+    def _status(row: Mapping[str, Any]) -> str:
+        status = (rec.read_text(row, "status", 12) or "active").lower()
+        if status not in _STATUSES:
             raise rec.FieldError("status", f"status {status!r} is neither active nor "
                                            f"tobedeleted")
+        return status
+
+    def _evidence(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        status = self._status(row)
         raw = row.get("raw_score")
         raw_text = rec.read_text(row, "raw_score", 100) if not isinstance(raw, bool) else None
         if isinstance(raw, bool):
@@ -200,6 +216,37 @@ class ToolIntake:
                 "struggling": rec.read_bool(row, "struggling"),
                 "observed_at": rec.read_time(row, "observed_at")}
 
+    def _assessment(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """One administration, every field read (null cells already left out), so a bad
+        one skips the record naming the field; the export's row is kept as ``payload``."""
+        assessment = rec.required_text(row, "assessment", 30).lower().replace(" ", "-")
+        percentile = rec.read_float(row, "percentile")
+        if percentile is not None and not 0 <= percentile <= 100:
+            raise rec.FieldError("percentile", f"percentile {percentile:g} is not between 0 "
+                                               f"and 100")
+        error = rec.read_float(row, "standard_error")
+        if error is not None and error < 0:
+            raise rec.FieldError("standard_error", f"standard error {error:g} is negative")
+        growth = rec.read_bool(row, "growth_measure")
+        payload = row.get("payload")
+        return {"source_key": rec.required_text(row, "source_key"),
+                "assessment": assessment, "subject": rec.read_subject(row),
+                "school_year": rec.read_school_year(row), "window": rec.read_window(row),
+                "administered_at": rec.read_time(row, "administered_at"),
+                "growth_measure": True if growth is None else growth,
+                "grade": rec.read_grade(row, "grade"),
+                "scale_score": rec.read_float(row, "scale_score"),
+                "standard_error": error, "percentile": percentile,
+                "performance_level": rec.read_text(row, "performance_level", 100),
+                "grade_placement": rec.read_placement(row, "grade_placement"),
+                "grade_equivalent": rec.read_text(row, "grade_equivalent", 10),
+                "lexile": rec.read_text(row, "lexile", 20),
+                "quantile": rec.read_text(row, "quantile", 20),
+                "domains": rec.read_domains(row),
+                "vendor_growth": rec.read_json_object(row, "vendor_growth"),
+                "payload": payload if isinstance(payload, Mapping | list) else None,
+                "status": self._status(row)}
+
     def _score(self, values: dict[str, Any], link: IdentityLink) -> None:
         raw, scale, user = values["raw_score"], values["scale"], link.user_sourced_id
         values["score"] = None
@@ -230,14 +277,14 @@ class ToolIntake:
         if batch.stream == rec.TOOL_PLACEMENTS:
             done = upsert_placements(self.conn, self.tenant_id, self.system, rows)
         else:
-            table = evidence if batch.stream == rec.TOOL_EVIDENCE else interventions
-            done = upsert_keyed(self.conn, table, self.tenant_id, self.system, rows,
-                                now=self.now)
+            done = upsert_keyed(self.conn, _KEYED[batch.stream], self.tenant_id, self.system,
+                                rows, now=self.now)
+        if batch.stream in _BULK and batch.mode is Mode.BULK:
+            self._bulk_seen.setdefault(batch.stream, set()).update(
+                r["source_key"] for r in rows)
+            if batch.last:
+                self._withdraw_missing(batch)
         if batch.stream == rec.TOOL_EVIDENCE:
-            if batch.mode is Mode.BULK:
-                self._bulk_seen = (self._bulk_seen or set()) | {r["source_key"] for r in rows}
-                if batch.last:
-                    self._withdraw_missing(batch)
             self._touch(rows, done.before)
         self._add(batch.stream, done)
 
@@ -256,23 +303,26 @@ class ToolIntake:
                 self.pairs.add((row["user_sourced_id"], row["standard"]))
 
     def _withdraw_missing(self, batch: Batch) -> None:
-        """A bulk evidence stream is the tool's whole record: stored evidence it no longer
-        sends is withdrawn, unless that is more than the safeguard allows."""
-        seen = self._bulk_seen or set()
+        """A bulk evidence or assessment stream is the tool's whole record: stored rows it
+        no longer sends are withdrawn, unless that is more than the safeguard allows."""
+        seen = self._bulk_seen.pop(batch.stream, set())
+        table, what = _KEYED[batch.stream], _BULK[batch.stream]
         gone, active = soft_delete_missing(self.conn, self.tenant_id, self.system, seen,
-                                           dry=True)
+                                           dry=True, table=table)
         if (gone and not self.approve_deletions and active
                 and len(gone) > self.max_delete_share * active):
+            noun = "evidence" if batch.stream == rec.TOOL_EVIDENCE else "assessment results"
             raise SafeguardTripped(
-                f"{self.system}: the bulk evidence from {batch.source} would withdraw "
-                f"{len(gone):,} of {active:,} stored evidence records (more than "
+                f"{self.system}: the bulk {noun} from {batch.source} would withdraw "
+                f"{len(gone):,} of {active:,} stored {what} (more than "
                 f"{self.max_delete_share:.0%}); check the tool's export, or run again "
                 f"approving the deletions", stream=batch.stream, would_delete=len(gone),
                 active=active)
-        soft_delete_missing(self.conn, self.tenant_id, self.system, seen)
+        soft_delete_missing(self.conn, self.tenant_id, self.system, seen, table=table,
+                            now=self.now)
         self._counts(batch.stream).deleted += len(gone)
-        self._touch(gone, ())
-        self._bulk_seen = None
+        if batch.stream == rec.TOOL_EVIDENCE:
+            self._touch(gone, ())
 
     def _follow_moved_links(self) -> None:
         """Links whose user changed in this run (a match found after the roster was fixed,

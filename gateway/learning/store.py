@@ -1,6 +1,7 @@
-"""Writes of the intake: tool rows upserted into ``evidence``, ``interventions`` and
-``placements`` by their key, comparing what is stored so a re-pull of the same record
-writes nothing, and reporting what changed for the mastery recompute.
+"""Writes of the intake: tool rows upserted into ``evidence``, ``interventions``,
+``assessment_results`` and ``placements`` by their key, comparing what is stored so a
+re-pull of the same record writes nothing, and reporting what changed for the mastery
+recompute.
 
 Rows come in batches; each batch costs a few statements (a lookup of its keys, one
 ``executemany`` of inserts, one of updates), never one per row.
@@ -27,6 +28,12 @@ COMPARED: dict[str, tuple[str, ...]] = {
     "interventions": ("identity_link_id", "user_sourced_id", "kind", "skill_code",
                       "standard", "given_by", "started_at", "minutes", "notes"),
     "placements": ("user_sourced_id", "grade_level", "struggling", "observed_at"),
+    "assessment_results": ("identity_link_id", "user_sourced_id", "assessment", "subject",
+                           "school_year", "window", "administered_at", "growth_measure",
+                           "grade", "scale_score", "standard_error", "percentile",
+                           "performance_level", "grade_placement", "grade_equivalent",
+                           "lexile", "quantile", "domains", "vendor_growth", "payload",
+                           "status"),
 }
 """The columns whose change makes a stored row an update."""
 
@@ -53,9 +60,11 @@ def _update_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]
 
 def upsert_keyed(conn: sa.Connection, table: sa.Table, tenant_id: int, system: str,
                  rows: Sequence[dict[str, Any]], *, now: str) -> Upserted:
-    """Evidence or interventions by (tenant, system, source_key). An evidence row with
-    status ``tobedeleted`` withdraws the stored one (or is skipped if none is stored)."""
+    """Evidence, interventions or assessment results by (tenant, system, source_key). A row
+    with status ``tobedeleted`` withdraws the stored one (or is skipped if none is stored).
+    A table with an ``updated_at`` column gets ``now`` there on every write."""
     compared = COMPARED[table.name]
+    stamp = {"updated_at": now} if "updated_at" in table.c else {}
     out = Upserted()
     by_key = {r["source_key"]: r for r in rows}  # a key twice in a batch: the last wins
     keys = list(by_key)
@@ -76,12 +85,12 @@ def upsert_keyed(conn: sa.Connection, table: sa.Table, tenant_id: int, system: s
                 out.skipped += 1
                 continue
             inserts.append({"tenant_id": tenant_id, "system": system, "created_at": now,
-                            **row})
+                            **stamp, **row})
             out.added += 1
         elif all(getattr(old, c) == row.get(c) for c in compared):
             out.unchanged += 1
         else:
-            updates.append({"id": old.id, **{c: row.get(c) for c in compared}})
+            updates.append({"id": old.id, **{c: row.get(c) for c in compared}, **stamp})
             out.before.append(old._mapping)
             if withdrawn and old.status != "tobedeleted":
                 out.deleted += 1
@@ -94,20 +103,23 @@ def upsert_keyed(conn: sa.Connection, table: sa.Table, tenant_id: int, system: s
 
 
 def soft_delete_missing(conn: sa.Connection, tenant_id: int, system: str,
-                        seen: set[str], *, dry: bool = False
-                        ) -> tuple[list[Mapping[str, Any]], int]:
-    """Active evidence of ``system`` whose key a bulk pull did not send: withdrawn (unless
-    ``dry``). Returns the rows withdrawn and how many were active before."""
-    e = evidence
-    active = conn.execute(sa.select(e.c.id, e.c.source_key, e.c.user_sourced_id, e.c.standard)
+                        seen: set[str], *, dry: bool = False, table: sa.Table = evidence,
+                        now: str | None = None) -> tuple[list[Mapping[str, Any]], int]:
+    """Active rows of ``table`` (evidence, or assessment results) of ``system`` whose key a
+    bulk pull did not send: withdrawn (unless ``dry``). Returns the rows withdrawn (id,
+    source_key, user_sourced_id and, for evidence, standard) and how many were active."""
+    e = table
+    columns = [e.c[c] for c in ("id", "source_key", "user_sourced_id", "standard") if c in e.c]
+    active = conn.execute(sa.select(*columns)
                           .where(e.c.tenant_id == tenant_id, e.c.system == system,
                                  e.c.status == "active")).all()
     gone = [r for r in active if r.source_key not in seen]
+    stamp = {"updated_at": now} if now is not None and "updated_at" in e.c else {}
     if gone and not dry:
         ids = [r.id for r in gone]
         for i in range(0, len(ids), _CHUNK):
             conn.execute(e.update().where(e.c.id.in_(ids[i:i + _CHUNK]))
-                         .values(status="tobedeleted"))
+                         .values(status="tobedeleted", **stamp))
     return [dict(r._mapping) for r in gone], len(active)
 
 
