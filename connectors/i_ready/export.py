@@ -68,9 +68,10 @@ _OPTIONAL: dict[str, tuple[str, ...]] = {
     "placement": ("Overall Placement", "Placement"),
     "relative_placement": ("Overall Relative Placement", "Relative Placement"),
     "percentile": ("Percentile", "Overall Percentile", "National Percentile"),
-    "lexile": ("Lexile Measure", "Lexile"),
-    "quantile": ("Quantile Measure", "Quantile"),
 }
+_MEASURES = (("lexile(?:measure)?", "lexile"), ("quantile(?:measure)?", "quantile"))
+"""``Lexile Measure`` (older: ``Lexile``) and ``Quantile Measure``, read as patterns: a
+pattern's column is in a row only when the header has it, which says the subject."""
 _PARTS = (("scale_score", "Scale Score"), ("placement", "Placement"),
           ("relative_placement", "Relative Placement"))
 
@@ -85,7 +86,7 @@ def columns_for(subjects: Iterable[str] = ("reading", "math")) -> Columns:
         for domain in DOMAINS[subject]:
             for part, suffix in _PARTS:
                 optional[f"domain:{domain}:{part}"] = (f"{domain} {suffix}",)
-    return Columns(required=_REQUIRED, optional=optional)
+    return Columns(required=_REQUIRED, optional=optional, patterns=_MEASURES)
 
 
 def subject_of(file_name: str, columns: Iterable[str]) -> tuple[str | None, str]:

@@ -139,7 +139,7 @@ def write_export(folder: Path, subject: str, people: Sequence[Learner], *,
     return file
 
 
-def tests_in(people: Sequence[Learner], windows: Sequence[str] = ("fall", "winter", "spring"),
+def rows_written(people: Sequence[Learner], windows: Sequence[str] = ("fall", "winter", "spring"),
              retest_every: int = 10) -> int:
     """How many rows :func:`write_export` writes."""
     retests = sum(1 for n in range(len(people)) if n % retest_every == 0) if (
