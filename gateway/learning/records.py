@@ -199,10 +199,10 @@ def read_school_year(row: Mapping[str, Any], field: str = "school_year") -> str:
         year = int(start)
     elif dash and start.strip().isdigit() and end.strip().isdigit():
         first, last = int(start), end.strip()
-        full = int(last) if len(last) == 4 else (first // 100 * 100 + int(last)
-                                                   if len(last) == 2 else -1)
-        if len(start.strip()) == 4 and full == first + 1:
-            year = full
+        # The end year in four digits, or its last two (1999-00 ends in 2000).
+        if len(start.strip()) == 4 and (int(last) == first + 1 if len(last) == 4
+                                        else len(last) == 2 and int(last) == (first + 1) % 100):
+            year = first + 1
     if year is None or not 1990 <= year <= 2100:
         raise FieldError(field, f"{field} {text!r} is not a school year; give the year it "
                                 f"ends in four digits (2027 for 2026-27)")

@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from gateway.identity import confirm, for_review
+from gateway.identity import confirm, for_review, ignore
+from gateway.learning.records import (
+    FieldError,
+    read_domains,
+    read_json_object,
+    read_placement,
+    read_school_year,
+    read_subject,
+    read_window,
+)
 from gateway.mastery import recompute
 from gateway.store.learning_tables import assessment_results
 from gateway.store.store import Store
@@ -113,6 +122,9 @@ def test_a_redrop_updates_and_confirming_backfills(district: District) -> None:
         link = next(x for x in for_review(conn, d.tenant_id) if x.external_id == "T-77")
         confirm(conn, d.tenant_id, link.id, d.sid(1), recompute=recompute)
     assert stored(d)["t2"].user_sourced_id == d.sid(1)
+    with d.store.engine.begin() as conn:
+        ignore(conn, d.tenant_id, link.id, recompute=recompute)
+    assert stored(d)["t2"].user_sourced_id is None
 
 
 def test_withdrawn_results_and_a_bulk_feed(district: District, store: Store) -> None:
@@ -139,3 +151,48 @@ def test_withdrawn_results_and_a_bulk_feed(district: District, store: Store) -> 
     assert counts(approved)["toolAssessments"]["deleted"] == 3
     assert {k for k, r in stored(d).items() if r.status == "active"} == {"t2", "t6", "s1",
                                                                           "s2"}
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2027", "2027"), (2027, "2027"), (2027.0, "2027"), ("2026-27", "2027"),
+    ("2026-2027", "2027"), (" 2026 - 27 ", "2027"), ("1999-00", "2000"),
+])
+def test_school_years_are_the_year_they_end(value: Any, expected: str) -> None:
+    assert read_school_year({"school_year": value}) == expected
+
+
+@pytest.mark.parametrize("value", ["27", "2026-28", "next year", "2026/27", "3000"])
+def test_a_bad_school_year_names_the_field_and_the_fix(value: str) -> None:
+    with pytest.raises(FieldError, match="four digits") as caught:
+        read_school_year({"school_year": value})
+    assert caught.value.field == "school_year"
+
+
+def test_subjects_windows_placements() -> None:
+    assert [read_subject({"subject": s}) for s in ("Math", "MATHEMATICS", "ELA",
+                                                   "Language Usage", "science")] == [
+        "math", "math", "reading", "language", "science"]
+    assert read_window({"window": " Winter "}) == "winter"
+    with pytest.raises(FieldError, match="'History' is not one of math, reading"):
+        read_subject({"subject": "History"})
+    with pytest.raises(FieldError, match="the record has no window"):
+        read_window({})
+    assert [read_placement({"p": v}, "p") for v in ("Grade 3", "K", "Grade K", "12", None)] == [
+        "03", "KG", "KG", "12", None]
+
+
+def test_domains_and_vendor_growth_keep_what_was_reported() -> None:
+    assert read_domains({"domains": [{"name": "Geometry", "scale_score": "N/A",
+                                      "percent_mastery": 80, "extra": 1}]}) == [
+        {"name": "Geometry", "percent_mastery": 80.0}]
+    assert read_domains({"domains": []}) is None
+    with pytest.raises(FieldError, match="item 1 has no name"):
+        read_domains({"domains": [{"scale_score": 3}]})
+    with pytest.raises(FieldError, match="'Geometry': scale_score 'big' is not a number"):
+        read_domains({"domains": [{"name": "Geometry", "scale_score": "big"}]})
+    assert read_json_object({"g": {"CurrentSGP": 61, "Tier": "Tier 2", "X": "--"}}, "g") == {
+        "CurrentSGP": 61, "Tier": "Tier 2"}
+    with pytest.raises(FieldError, match="is a list"):
+        read_json_object({"g": {"Nested": [1]}}, "g")
+    with pytest.raises(FieldError, match="not an object"):
+        read_json_object({"g": [1]}, "g")
