@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from gateway.cli_assessments import assessments_app
 from gateway.cli_clients import clients_app
 from gateway.cli_keys import keys_app
 from gateway.cli_lti import lti_app
@@ -45,6 +46,7 @@ app.add_typer(lti_app, name="lti")
 app.add_typer(standards_app, name="standards")
 app.add_typer(mastery_app, name="mastery")
 app.add_typer(push_app, name="push")
+app.add_typer(assessments_app, name="assessments")
 schedule_app = typer.Typer(help="When connections sync on their own.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
 

@@ -19,6 +19,7 @@ from gateway.api.errors import install_error_handlers
 from gateway.api.routes import (
     classes,
     connections,
+    growth,
     identities,
     learners,
     lti,
@@ -67,6 +68,7 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
     for module in (tenants, connections, schedules, runs, lti, lti_review, lti_tools,
                    standards, identities, mastery, push):
         admin.include_router(module.router)
+    admin.include_router(growth.admin_router)
     app.include_router(oauth.router)
     app.include_router(admin)
     # The learner views: same keys and tenancy as /admin, for teachers' and coaches' tools.
@@ -74,6 +76,7 @@ def create_app(store: Store, settings: Settings, *, dispatcher: Dispatcher | Non
                     responses=UNAUTHORIZED)
     for module in (learners, classes):
         api.include_router(module.router)
+    api.include_router(growth.router)
     api.include_router(push.class_router)
     app.include_router(api)
     for router in extra_routers:

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from gateway.api.schemas import _In
+from gateway.assessments.growth import GrowthResult
 from gateway.learners import (
     EDITABLE,
     ClassFacts,
@@ -37,6 +38,7 @@ __all__ = [
     "GradeSummaryPublic",
     "GridCellPublic",
     "GridRowPublic",
+    "GrowthPublic",
     "IdentityConfirm",
     "IdentityLinkPublic",
     "InterventionCoveragePublic",
@@ -240,6 +242,31 @@ class InterventionPublic(BaseModel):
                    minutes=given.minutes, notes=given.notes)
 
 
+class GrowthPublic(BaseModel):
+    """Years of growth per year on one assessment (docs/assessments-growth.md)."""
+
+    subject: str
+    school_year: str
+    assessment: str
+    years: float | None
+    """None when there is no number; ``reason`` says why."""
+    method: str
+    reason: str | None
+    from_window: str | None
+    to_window: str | None
+    detail: dict[str, Any]
+    """The inputs: scores, typical growth, weeks, and where each came from."""
+    computed_at: str
+
+    @classmethod
+    def of(cls, found: GrowthResult) -> GrowthPublic:
+        return cls(subject=found.subject, school_year=found.school_year,
+                   assessment=found.assessment, years=found.years, method=found.method,
+                   reason=found.reason, from_window=found.from_window,
+                   to_window=found.to_window, detail=found.detail,
+                   computed_at=found.computed_at)
+
+
 class LearnerProfilePublic(BaseModel):
     learner: LearnerPublic
     mastery: list[SubjectSummaryPublic]
@@ -255,6 +282,8 @@ class LearnerProfilePublic(BaseModel):
     updated_at: str | None
     """When interests, aspirations, goals or languages last changed, and by which key."""
     updated_by: str | None
+    growth: list[GrowthPublic] = []
+    """Years of growth per year by assessment, newest school year first."""
 
     @classmethod
     def of(cls, profile: LearnerProfile) -> LearnerProfilePublic:
@@ -275,7 +304,8 @@ class LearnerProfilePublic(BaseModel):
                            for i in profile.interventions],
             intervention_total=profile.intervention_total,
             **{f: list(profile.fields.get(f) or []) for f in EDITABLE},
-            updated_at=profile.updated_at, updated_by=profile.updated_by)
+            updated_at=profile.updated_at, updated_by=profile.updated_by,
+            growth=[GrowthPublic.of(g) for g in profile.growth])
 
 
 class PathEntryPublic(BaseModel):

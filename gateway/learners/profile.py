@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from gateway.assessments.growth import GrowthResult, growth_of
 from gateway.clock import utcnow
 from gateway.learners.graph import StandardsView, load_standards, subject_key
 from gateway.learners.levels import Bands, MasteryCell, bands_for, mastery_of
@@ -69,6 +70,8 @@ class LearnerProfile:
     """interests, aspirations, goals, languages (each a list or None)."""
     updated_at: str | None
     updated_by: str | None
+    growth: list[GrowthResult] = field(default_factory=list)
+    """Years of growth per year, newest school year first (gateway.assessments)."""
 
 
 def learner_profile(conn: sa.Connection, tenant_id: int, learner: LearnerFacts) -> LearnerProfile:
@@ -91,7 +94,8 @@ def learner_profile(conn: sa.Connection, tenant_id: int, learner: LearnerFacts) 
                         and (code := _code(view, i.standard))},
         fields={f: row[f] if row else None for f in EDITABLE},
         updated_at=row["updated_at"] if row else None,
-        updated_by=row["updated_by"] if row else None)
+        updated_by=row["updated_by"] if row else None,
+        growth=growth_of(conn, tenant_id, [uid]))
 
 
 def _code(view: StandardsView, identifier: str) -> str | None:

@@ -38,6 +38,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/tenants/{tenant}/learners/{sourcedId}/profile"): {"interests": ["chess"]},
     ("PUT", "/admin/tenants/{tenant}/grade-conversions/default"): {"kind": "percent"},
     ("PUT", "/admin/tenants/{tenant}/grade-conversions/courses/{course}"): {"kind": "percent"},
+    ("PUT", "/admin/tenants/{tenant}/assessments/benchmarks"): {"benchmarks": [
+        {"assessment": "map-growth", "subject": "math", "grade": "5", "window": "spring",
+         "cut_score": 221}]},
 }
 """A valid body for each route that takes one, so a refusal is not a validation error."""
 

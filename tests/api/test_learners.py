@@ -21,7 +21,10 @@ from tests.helpers import run
 NORTH = "/api/v1/tenants/north"
 ROUTES = [("GET", "/learners/u1"), ("PATCH", "/learners/u1/profile"),
           ("GET", "/learners/u1/path"), ("GET", "/classes/k2/mastery"),
-          ("GET", "/classes/k2/interventions"), ("GET", "/classes/k2/grades")]
+          ("GET", "/classes/k2/interventions"), ("GET", "/classes/k2/grades"),
+          ("GET", "/learners/u1/growth"), ("GET", "/classes/k2/growth")]
+TENANT_ROUTES = 2
+"""The tenant's growth and readiness (no learner or class in the path: tests/api/test_growth.py)."""
 
 
 @pytest.fixture
@@ -204,4 +207,4 @@ def test_access_tokens_work_and_the_routes_declare_their_security(district: Harb
     spec = district.client.get("/openapi.json").json()
     routes = [(m, p) for p, ops in spec["paths"].items() if p.startswith("/api/v1")
               for m, op in ops.items() if {"ApiKey": []} in op["security"]]
-    assert len(routes) == len(ROUTES)
+    assert len(routes) == len(ROUTES) + TENANT_ROUTES
