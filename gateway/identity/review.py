@@ -99,10 +99,20 @@ def relink(conn: sa.Connection, tenant_id: int, link_id: int, user: str | None, 
                 except SkippableRecordError:
                     continue  # still unscorable; it stays as evidence of activity
                 conn.execute(e.update().where(e.c.id == row.id).values(score=score))
+    a = assessment_results
+    moved = {u for u in conn.execute(sa.select(a.c.user_sourced_id).distinct().where(
+        a.c.tenant_id == tenant_id, a.c.identity_link_id == link_id)).scalars() if u}
     for table in (interventions, placements, assessment_results):
         conn.execute(table.update().where(table.c.tenant_id == tenant_id,
                                           table.c.identity_link_id == link_id)
                      .values(user_sourced_id=user))
+    if user is not None and conn.execute(sa.select(a.c.id).where(
+            a.c.tenant_id == tenant_id, a.c.identity_link_id == link_id).limit(1)).first():
+        moved.add(user)
+    if moved:  # their results moved: so did their growth
+        from gateway.assessments.growth import recompute_growth
+
+        recompute_growth(conn, tenant_id, sorted(moved))
     return pairs
 
 

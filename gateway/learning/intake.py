@@ -95,6 +95,8 @@ class ToolIntake:
         self.now = utcnow()
         self.report = IntakeReport()
         self.pairs: set[_Pair] = set()
+        self.growth_users: set[str] = set()
+        """Learners whose assessment results this part changed (their growth is recomputed)."""
         self._standards: dict[str, str | None] = {}
         self._relinked: set[int] = set()
         self._bulk_seen: dict[str, set[str]] = {}
@@ -286,6 +288,10 @@ class ToolIntake:
                 self._withdraw_missing(batch)
         if batch.stream == rec.TOOL_EVIDENCE:
             self._touch(rows, done.before)
+        if batch.stream == rec.TOOL_ASSESSMENTS and (done.added or done.updated
+                                                     or done.deleted):
+            self.growth_users.update(
+                r["user_sourced_id"] for r in (*rows, *done.before) if r.get("user_sourced_id"))
         self._add(batch.stream, done)
 
     def _add(self, stream: str, done: Upserted) -> None:
@@ -341,6 +347,10 @@ class ToolIntake:
         if self.pairs:
             self.recompute(self.conn, self.tenant_id, sorted(self.pairs))
         self.report.recomputed = len(self.pairs)
+        if self.growth_users:  # their results changed: so may their growth
+            from gateway.assessments.growth import recompute_growth
+
+            recompute_growth(self.conn, self.tenant_id, sorted(self.growth_users))
         now, was = self.resolver.counts, self._links_before
         self.report.links = LinkCounts(now.added - was.added, now.updated - was.updated,
                                        now.unchanged - was.unchanged, now.waiting - was.waiting)
