@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock requirements-bench.lo
 
 export HARBOR_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint typecheck bench bench-ingest clean lock
+.PHONY: demo test lint typecheck bench bench-ingest bench-push clean lock
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -39,6 +39,10 @@ bench: $(STAMP)
 
 bench-ingest: $(STAMP)
 	$(BIN)/harbor bench ingest --students $${STUDENTS:-20000}
+
+# Grade push throughput against a rate-limited (Canvas-shaped) LMS; about a minute.
+bench-push: $(STAMP)
+	$(BIN)/harbor bench push --grades $${GRADES:-5000} --rate $${RATE:-100}
 
 # Regenerate the pinned lock file from pyproject.toml (needs network to PyPI).
 lock:

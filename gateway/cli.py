@@ -403,6 +403,23 @@ def bench_mastery(
                       database_url=database_url, workdir=workdir)
 
 
+@bench_app.command("push")
+def bench_push(
+    grades: Annotated[int, typer.Option(help="Grades to push (25 learners a class).")] = 5000,
+    rate: Annotated[float, typer.Option(help="The LMS's bucket leak: requests/s.")] = 100.0,
+    capacity: Annotated[float, typer.Option(help="The LMS's bucket size: requests.")] = 50.0,
+    concurrency: Annotated[int, typer.Option(help="Writes in flight.")] = 8,
+) -> None:
+    """Push grades into the Canvas-shaped LMS under its rate limit, beside the limit itself
+    and an ideal paced client measured in the same run."""
+    from gateway.bench.grades import run_push_bench
+
+    rows = run_push_bench(grades=grades, rate=rate, capacity=capacity,
+                          concurrency=concurrency, console=console)
+    if rows[0].duplicates:
+        raise typer.Exit(EXIT_FAILED)
+
+
 @bench_app.command("suite")
 def bench_suite(
     students: Annotated[str, typer.Option(
