@@ -35,7 +35,7 @@ from .config import StarConfig
 from .export import (
     STANDARDS_COLUMNS,
     TESTS_COLUMNS,
-    Test,
+    Administration,
     mark_growth_measures,
     read_standard,
     read_test,
@@ -162,7 +162,7 @@ def _iso(value: object) -> bool:
     return len(text) == 10 and text[4] == "-" and text[7] == "-"
 
 
-def _last_of_each_key(tests: list[Test]) -> list[Test]:
+def _last_of_each_key(tests: list[Administration]) -> list[Administration]:
     """A test listed twice in one export (a class export appended to another) is one test:
     the later line stands."""
     last = {t.row.get("source_key"): i for i, t in enumerate(tests)}
@@ -170,14 +170,14 @@ def _last_of_each_key(tests: list[Test]) -> list[Test]:
             or t.row.get("source_key") is None]
 
 
-def _since(tests: list[Test], since: str | None) -> list[Test]:
+def _since(tests: list[Administration], since: str | None) -> list[Administration]:
     """The tests to send: all on a first read; else those completed on or after ``since``
     (or with no readable date, so the intake reports them) and every test of the same
     learner, subject, year and window as one of them."""
     if since is None:
         return tests
 
-    def group(t: Test) -> tuple[Any, ...]:
+    def group(t: Administration) -> tuple[Any, ...]:
         r = t.row
         return r.get("learner"), r.get("subject"), r.get("school_year"), r.get("window")
 

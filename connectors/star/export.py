@@ -27,8 +27,9 @@ from connectors.assessment_files import (
 )
 from gateway.errors import Problem, SourceDataError
 
-__all__ = ["ASSESSMENT", "GROWTH_FIELDS", "STANDARDS_COLUMNS", "TESTS_COLUMNS", "Test",
-           "mark_growth_measures", "read_standard", "read_test", "subject_of"]
+__all__ = ["ASSESSMENT", "GROWTH_FIELDS", "STANDARDS_COLUMNS", "TESTS_COLUMNS",
+           "Administration", "StarColumns", "mark_growth_measures", "read_standard",
+           "read_test", "subject_of"]
 
 ASSESSMENT = "star"
 
@@ -145,7 +146,7 @@ def subject_of(file_name: str, activity: str | None = None) -> str | None:
 
 
 @dataclass
-class Test:
+class Administration:
     """One test row read: its ``toolAssessments`` row and what growth marking needs."""
 
     line: int
@@ -266,7 +267,8 @@ def _learner(values: Mapping[str, str | None], learner_id_kind: str
 
 
 def read_test(values: Mapping[str, str | None], line: int, subject: str, *,
-              learner_id_kind: str = "sis_id", cells: Mapping[str, str] | None = None) -> Test:
+              learner_id_kind: str = "sis_id", cells: Mapping[str, str] | None = None,
+              ) -> Administration:
     """The ``toolAssessments`` row of one test row (``growth_measure`` is set later, by
     :func:`mark_growth_measures`, once the learner's other tests are known)."""
     administered, sortable = _dates(values)
@@ -300,15 +302,15 @@ def read_test(values: Mapping[str, str | None], line: int, subject: str, *,
         "payload": dict(cells) if cells is not None else None,
         "status": "active" if active else "tobedeleted",
     }
-    return Test(line, {k: v for k, v in row.items() if v is not None}, sortable, screening,
-                active)
+    return Administration(line, {k: v for k, v in row.items() if v is not None}, sortable,
+                          screening, active)
 
 
-def mark_growth_measures(tests: Iterable[Test]) -> None:
+def mark_growth_measures(tests: Iterable[Administration]) -> None:
     """One test per learner, subject, school year and window counts for growth: of its
     active tests, those taken in a named screening window if any, and of them the last
     completed (a retest replaces the test before it, as in Star's screening reports)."""
-    groups: dict[tuple[Any, ...], list[Test]] = {}
+    groups: dict[tuple[Any, ...], list[Administration]] = {}
     for test in tests:
         r = test.row
         test.row["growth_measure"] = False

@@ -21,7 +21,12 @@ from pathlib import Path
 
 __all__ = ["Learner", "Written", "learners", "write_standards", "write_tests"]
 
-V2_COMMON = (
+
+def _names(text: str) -> list[str]:
+    return text.split(",")
+
+
+V2_COMMON = _names(
     "RenaissanceClientID,SchoolYear,SchoolYearStartDate,SchoolYearEndDate,StudentRenaissanceID,"
     "StudentSourcedID,StudentIdentifier,StudentUserID,StudentStateID,StudentEmail,"
     "StudentFirstName,StudentMiddleName,StudentLastName,Gender,BirthDate,CurrentGrade,"
@@ -31,37 +36,37 @@ V2_COMMON = (
     "LaunchDate,CompletedDate,CompletedDateLocal,AssessmentNumber,AssessmentType,"
     "AssessmentStatus,DeactivationReason,GradePlacement,Grade,ExtraTime,ScaledScore,"
     "StandardErrorOfMeasurement,RaschScore,UnifiedScore,GradeEquivalent,PercentileRank,"
-    "NormalCurveEquivalent").split(",")
-V2_READING = ("InstructionalReadingLevel,EstimatedOralReadingFluency,"
+    "NormalCurveEquivalent")
+V2_READING = _names("InstructionalReadingLevel,EstimatedOralReadingFluency,"
               "LowerZoneOfProximalDevelopment,UpperZoneOfProximalDevelopment,Lexile,"
               "LowerLexileZoneOfProximalDevelopment,UpperLexileZoneOfProximalDevelopment"
-              ).split(",")
-V2_MATH = "Quantile,LowerQuantileZoneOfProximalDevelopment,UpperQuantileZoneOfProximalDevelopment"\
-    .split(",")
-V2_TAIL = (
+              )
+V2_MATH = _names("Quantile,LowerQuantileZoneOfProximalDevelopment,"
+                 "UpperQuantileZoneOfProximalDevelopment")
+V2_TAIL = _names(
     "TotalTimeInSeconds,TotalCorrect,TotalPossible,StudentGrowthPercentileFallFall,"
     "StudentGrowthPercentileFallSpring,StudentGrowthPercentileFallWinter,"
     "StudentGrowthPercentileSpringFall,StudentGrowthPercentileSpringSpring,"
     "StudentGrowthPercentileWinterSpring,ScreeningPeriodWindowName,ScreeningWindowStartDate,"
     "ScreeningWindowEndDate,RenaissanceBenchmarkCategoryName,RenaissanceBenchmarkCategoryLevel,"
     "StateBenchmarkCategoryName,DistrictBenchmarkCategoryName,CurrentSGP,TakenAt,"
-    "StudentDisplayID").split(",")
+    "StudentDisplayID")
 
-LEGACY = ("StudentLocalID,StudentStateID,StudentFirst,StudentMiddle,StudentLast,CurrentGrade,"
+LEGACY = _names("StudentLocalID,StudentStateID,StudentFirst,StudentMiddle,StudentLast,CurrentGrade,"
           "StudentStatus,SchoolName,StudentAssessmentID,AssessmentDate,GradePlacement,Grade,"
           "ScaledScore,SEM,GradeEquivalent,PercentileRank,NormalCurveEquivalent,Lexile,"
           "AssessmentNumber,TestType,WindowName,ScreeningCategoryGroupAdjustment,TestStatus,"
-          "CurrentSGP").split(",")
-SPACED = ("Student Renaissance ID,Student Identifier,Student State ID,Student First Name,"
+          "CurrentSGP")
+SPACED = _names("Student Renaissance ID,Student Identifier,Student State ID,Student First Name,"
           "Student Last Name,Current Grade,School Name,School Year,Renaissance Activity ID,"
           "Activity Type,Activity Completed Date,Grade Placement,Scaled Score,"
           "Standard Error Of Measurement,Lexile Score,Quantile Measure,Percentile Rank,"
           "Normal Curve Equivalent,Grade Equivalent,Screening Window Name,"
-          "District Benchmark Category,Current SGP").split(",")
-STANDARDS = ("RenaissanceClientID,SchoolYear,StudentRenaissanceID,StudentSourcedID,"
+          "District Benchmark Category,Current SGP")
+STANDARDS = _names("RenaissanceClientID,SchoolYear,StudentRenaissanceID,StudentSourcedID,"
              "StudentStateID,StudentFirstName,StudentLastName,CurrentGrade,SchoolName,"
              "AssessmentID,CompletedDate,StandardName,StandardDescription,"
-             "StandardPercentMastery,StandardMasteryLevel").split(",")
+             "StandardPercentMastery,StandardMasteryLevel")
 
 WINDOWS = {"fall": (datetime(2026, 9, 8, 15), 0.1), "winter": (datetime(2027, 1, 11, 16), 0.5),
            "spring": (datetime(2027, 5, 3, 15), 0.8)}
@@ -147,7 +152,9 @@ def write_tests(folder: Path, subject: str, people: list[Learner], *, layout: st
     number = 0
     for learner in people:
         previous_ss: int | None = None
-        for n_window, window in enumerate(windows):
+        # Every window is drawn (so a drop of fall and winter is the start of the same
+        # year's full drop); only ``windows`` are written.
+        for n_window, window in enumerate(WINDOWS):
             start, fraction = WINDOWS[window]
             taken = [start + timedelta(days=rng.randrange(0, 12), minutes=rng.randrange(0, 300))]
             if rng.random() < 0.08:  # a retest a few days later, in the same window
@@ -164,7 +171,8 @@ def write_tests(folder: Path, subject: str, people: list[Learner], *, layout: st
                     score = previous_ss - rng.randrange(5, 40)  # a negative gain
                 previous_ss = score
                 ge = _ge(learner, placement, rng)
-                active = not (k > 0 and rng.random() < 0.15)
+                # The spaced report has no status column: every test in it is active.
+                active = not (k > 0 and rng.random() < 0.15) or layout == "spaced"
                 test_id = (str(uuid.UUID(int=rng.getrandbits(128))) if layout == "v2"
                            else str(20000 + number + (0 if subject == "reading" else 50000)))
                 pr = max(1, min(99, int(learner.ability + rng.uniform(-8, 8))))
@@ -268,6 +276,8 @@ def write_tests(folder: Path, subject: str, people: list[Learner], *, layout: st
                 values.update(spaced)
                 if layout != "v2":  # older exports were completed at the school's clock
                     values["Activity Completed Date"] = local.strftime("%m/%d/%y %H:%M:%S")
+                if window not in windows:
+                    continue
                 tests.append((values, Written(test_id, learner, subject, window, when, 0, score,
                                               ge, placement, False, active)))
     # The test that counts: per learner and window, the last active one in the window
