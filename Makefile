@@ -40,9 +40,10 @@ bench: $(STAMP)
 bench-ingest: $(STAMP)
 	$(BIN)/harbor bench ingest --students $${STUDENTS:-20000}
 
-# Grade push throughput against a rate-limited (Canvas-shaped) LMS; about a minute.
+# Grade push throughput against a rate-limited (Canvas-shaped) LMS; about two minutes.
 bench-push: $(STAMP)
-	$(BIN)/harbor bench push --grades $${GRADES:-5000} --rate $${RATE:-100}
+	$(BIN)/harbor bench push --grades $${GRADES:-5000} --rate $${RATE:-100} \
+	    --capacity $${CAPACITY:-50} --concurrency $${CONCURRENCY:-4}
 
 # Regenerate the pinned lock file from pyproject.toml (needs network to PyPI).
 lock:

@@ -405,18 +405,28 @@ def bench_mastery(
 
 @bench_app.command("push")
 def bench_push(
-    grades: Annotated[int, typer.Option(help="Grades to push (25 learners a class).")] = 5000,
+    grades: Annotated[int, typer.Option(help="Grades to push (25 learners a class, 2 "
+                                             "standards each).")] = 5000,
     rate: Annotated[float, typer.Option(help="The LMS's bucket leak: requests/s.")] = 100.0,
     capacity: Annotated[float, typer.Option(help="The LMS's bucket size: requests.")] = 50.0,
-    concurrency: Annotated[int, typer.Option(help="Writes in flight.")] = 8,
+    concurrency: Annotated[int, typer.Option(
+        help="Writes in flight, for both clients (4: the canvas destination's default).")] = 4,
+    postgres_url: Annotated[str | None, typer.Option(
+        help="PostgreSQL server for a throwaway store (default: a fresh SQLite file).")
+    ] = None,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder.")] = Path(".bench"),
 ) -> None:
-    """Push grades into the Canvas-shaped LMS under its rate limit, beside the limit itself
-    and an ideal paced client measured in the same run."""
-    from gateway.bench.grades import run_push_bench
+    """Push grades through the canvas destination into a Canvas-shaped LMS (its own process)
+    under its leaky bucket, beside the limit itself and an ideal paced client measured in
+    the same run; fails on any duplicate write or a grade missing in the LMS."""
+    from gateway.bench.push import run_push_bench
 
-    rows = run_push_bench(grades=grades, rate=rate, capacity=capacity,
-                          concurrency=concurrency, console=console)
-    if rows[0].duplicates:
+    bench = run_push_bench(console, grades=grades, rate=rate, capacity=capacity,
+                           concurrency=concurrency, database_url=postgres_url,
+                           workdir=workdir)
+    ours = bench.harbormaster
+    if (ours.status != "succeeded" or ours.duplicates(grades)
+            or ours.graded != ours.expected_graded):
         raise typer.Exit(EXIT_FAILED)
 
 
