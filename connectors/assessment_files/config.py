@@ -3,11 +3,24 @@ gateway's disk, or a folder on an SFTP server. Vendor connectors subclass :class
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 
 from gateway.abc import ConnectorConfig
+from gateway.learning.records import ID_KINDS
 
-__all__ = ["DropConfig"]
+__all__ = ["DropConfig", "LearnerIdKind"]
+
+
+def _id_kind(value: str) -> str:
+    if value not in ID_KINDS:
+        raise ValueError(f"{value!r} is not an id kind; use one of {', '.join(ID_KINDS)}")
+    return value
+
+
+LearnerIdKind = Annotated[str, AfterValidator(_id_kind)]
+"""A vendor config's ``learner_id_kind``: what the export's student id is in the roster."""
 
 
 class DropConfig(ConnectorConfig):

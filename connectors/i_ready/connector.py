@@ -17,7 +17,7 @@ from typing import Any, ClassVar, cast
 
 from pydantic import Field, field_validator
 
-from connectors.assessment_files import Drop, DropConfig, open_drop
+from connectors.assessment_files import Drop, DropConfig, LearnerIdKind, open_drop
 from connectors.assessment_files import Record as Line
 from gateway.abc import (
     Batch,
@@ -32,7 +32,7 @@ from gateway.abc import (
 )
 from gateway.errors import ConfigError, HarborError, Problem, SourceDataError
 from gateway.identity import IdentityRules
-from gateway.learning.records import ID_KINDS, TOOL_ASSESSMENTS, TOOL_EVIDENCE, TOOL_PLACEMENTS
+from gateway.learning.records import TOOL_ASSESSMENTS, TOOL_EVIDENCE, TOOL_PLACEMENTS
 
 from .export import Record, columns_for, mark_retests, placements, read_row, subject_of, unique_keys
 
@@ -45,19 +45,13 @@ FILES = ("*diagnostic_results*.csv",)
 class IReadyConfig(DropConfig):
     files: list[str] = Field(default_factory=lambda: list(FILES), min_length=1)
     """Name patterns of the exports in the drop (case-insensitive globs)."""
-    learner_id_kind: str = "sis_id"
+    learner_id_kind: LearnerIdKind = "sis_id"
     """What the export's ``Student ID`` is in the roster: ``sis_id`` (the default: the SIS
     id the district rosters i-Ready with), ``state_id``, ``username``, ..."""
     identity: dict[str, Any] | None = None
     """Identity rules (``match``: which roster fields each id kind is compared with), as in
     a tool mapping's ``identity`` section (docs/learning.md, "Identity")."""
 
-    @field_validator("learner_id_kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if value not in ID_KINDS:
-            raise ValueError(f"{value!r} is not an id kind; use one of {', '.join(ID_KINDS)}")
-        return value
 
     @field_validator("identity")
     @classmethod

@@ -7,9 +7,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from connectors.assessment_files import DropConfig
+from connectors.assessment_files import DropConfig, LearnerIdKind
 from gateway.identity import IdentityRules
-from gateway.learning.records import ID_KINDS
 
 __all__ = ["IxlConfig"]
 
@@ -18,19 +17,13 @@ class IxlConfig(DropConfig):
     files: tuple[str, ...] = Field(("*.csv", "*.tsv", "*.txt"), min_length=1)
     """Globs (case-insensitive, on the base name) of the drop's IXL export files; narrow
     them (``IXL*.csv``) when the drop also holds other vendors' files."""
-    learner_id_kind: str = "sis_id"
+    learner_id_kind: LearnerIdKind = "sis_id"
     """What IXL's ``Student ID`` holds: the student id the district's roster sync gave IXL
     (``sis_id``, the default), or ``state_id``, ``username``, ``email``, ``tool_id``."""
     identity: dict[str, Any] | None = None
     """Identity rules (docs/learning.md, "Identity"): which roster fields each id kind is
     compared with."""
 
-    @field_validator("learner_id_kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if value not in ID_KINDS:
-            raise ValueError(f"{value!r} is not an id kind; use one of {', '.join(ID_KINDS)}")
-        return value
 
     @field_validator("identity")
     @classmethod

@@ -8,10 +8,9 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from connectors.assessment_files import DropConfig
+from connectors.assessment_files import DropConfig, LearnerIdKind
 from gateway.errors import ConfigError
 from gateway.identity import IdentityRules
-from gateway.learning.records import ID_KINDS
 
 __all__ = ["STANDARDS_FILES", "TEST_FILES", "StarConfig"]
 
@@ -26,7 +25,7 @@ class StarConfig(DropConfig):
     Math."""
     standards: list[str] = Field(default_factory=lambda: list(STANDARDS_FILES))
     """Name patterns of the standards exports (per-standard percent mastery); none is fine."""
-    learner_id_kind: str = "sis_id"
+    learner_id_kind: LearnerIdKind = "sis_id"
     """What ``StudentSourcedID`` (else ``StudentIdentifier``) is in the roster: ``sis_id``
     by default (Renaissance rostered from the SIS or OneRoster). A row with neither names
     the learner by ``StudentRenaissanceID`` (``tool_id``: an admin confirms its link)."""
@@ -37,12 +36,6 @@ class StarConfig(DropConfig):
     """``{code, standard, strength}`` per Star standard name, aligned for this connection on
     every pull (standards mastery becomes evidence of those standards)."""
 
-    @field_validator("learner_id_kind")
-    @classmethod
-    def _kind(cls, value: str) -> str:
-        if value not in ID_KINDS:
-            raise ValueError(f"{value!r} is not an id kind; use one of {', '.join(ID_KINDS)}")
-        return value
 
     @field_validator("identity")
     @classmethod
